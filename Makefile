@@ -1,0 +1,57 @@
+# Every target creates .venv on first use; nothing needs to be installed by hand.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CONNECTORS := $(patsubst %/connector.py,%,$(wildcard */connector.py))
+# Offline and quiet: no telemetry, a no-op pipreqs first on PATH, the venv next.
+export DO_NOT_TRACK := 1
+export PATH := $(CURDIR)/tools:$(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install test lint format demo debug package bench elasticsearch-export clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml tools/requirements.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) tools/requirements.py > $(VENV)/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	touch $@
+
+test: $(INSTALLED) lint
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: $(INSTALLED)
+	$(BIN)/python tools/sdk_env.py
+	$(BIN)/python -m tools.demo
+
+debug: $(INSTALLED)
+	@test -n "$(CONNECTOR)" || { echo "usage: make debug CONNECTOR=<$(CONNECTORS)>"; exit 2; }
+	cd $(CONNECTOR) && ./debug.sh
+
+package: $(INSTALLED)
+	$(BIN)/python tools/sdk_env.py
+	@for c in $(CONNECTORS); do \
+	  $(BIN)/fivetran package $$c --non-interactive >/dev/null || exit 1; \
+	  echo "$$c: $$(ls $$c/files/*.zip)"; \
+	done
+
+bench: $(INSTALLED)
+	$(BIN)/python tools/sdk_env.py
+	$(BIN)/python -m tests.benchmarks
+
+elasticsearch-export: $(INSTALLED)
+	@echo "elasticsearch-export: the exporter/ connector is not built yet (its own issue)." >&2
+	@exit 1
+
+clean:
+	rm -rf $(VENV) */files */crash-reports files .pytest_cache .ruff_cache bench-results.json
