@@ -1,0 +1,1 @@
+"""Mechanics shared by every connector in this repository: HTTP, masking, configuration, ..."""
