@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import random
-import secrets
 import threading
 import uuid
 from typing import Any
@@ -166,8 +166,8 @@ class MsoSimulator(LoopbackApi):
         self._state_lock = threading.Lock()
         self._count = record_count
         self._overrides: dict[int, dict[str, Any]] = {}
-        self._token_by_offset: dict[int, str] = {}
-        self._offset_by_token: dict[str, int] = {}
+        self._key = f"mso-simulator-{seed}".encode()
+        self._mask = hashlib.blake2b(b"cursor-mask", key=self._key, digest_size=8).digest()
         self.route("GET", "/mso_data", self._get_mso_data)
 
     def make_faults(self) -> MsoFaults:
@@ -208,19 +208,24 @@ class MsoSimulator(LoopbackApi):
         stop = self.record_count if stop is None else min(stop, self.record_count)
         return [self.record(i) for i in range(start, stop)]
 
-    def cursor_offset(self, token: str) -> int | None:
+    def cursor_offset(self, token: str | None) -> int | None:
         """Server-side offset behind a cursor token (for assertions; clients cannot decode it)."""
-        with self._state_lock:
-            return self._offset_by_token.get(token)
+        try:
+            raw = bytes.fromhex(token or "")
+        except ValueError:
+            return None
+        if len(raw) != 16:
+            return None
+        offset = int.from_bytes(bytes(a ^ b for a, b in zip(raw[:8], self._mask, strict=True)))
+        return offset if self._token_for(offset) == token else None
 
     def _token_for(self, offset: int) -> str:
-        with self._state_lock:
-            token = self._token_by_offset.get(offset)
-            if token is None:
-                token = secrets.token_hex(16)
-                self._token_by_offset[offset] = token
-                self._offset_by_token[token] = offset
-            return token
+        # The offset masked with a seed-derived key, plus a keyed MAC: opaque and unforgeable to
+        # clients, yet valid in every simulator process with the same seed, so a cursor saved
+        # by one demo run still works in the next.
+        masked = bytes(a ^ b for a, b in zip(offset.to_bytes(8), self._mask, strict=True))
+        mac = hashlib.blake2b(masked, key=self._key, digest_size=8).digest()
+        return (masked + mac).hex()
 
     # -- route ----------------------------------------------------------------------------------
 

@@ -105,12 +105,19 @@ def test_cursors_are_opaque_stable_and_server_side(sim, session):
         get(sim, session, 50, get(sim, session, 50).json()["next_cursor"]).json()["next_cursor"]
         == first
     )
-    # tokens are random per server instance, so another instance rejects them
-    with MsoSimulator(api_key=KEY, record_count=600, seed=7) as other:
+    # tokens are keyed by the seed: another seed rejects them (and a forged one is refused) ...
+    with MsoSimulator(api_key=KEY, record_count=600, seed=sim.seed + 1) as other:
         other_first = get(other, session, 100).json()["next_cursor"]
         assert other_first != first
         r = get(other, session, 100, first)
         assert r.status_code == 400 and "error" in r.json()
+        forged = first[:-1] + ("0" if first[-1] != "0" else "1")
+        assert get(other, session, 100, forged).status_code == 400
+    # ... while a new process with the same seed accepts them (a demo's second run resumes)
+    with MsoSimulator(api_key=KEY, record_count=600, seed=sim.seed) as restarted:
+        r = get(restarted, session, 100, first)
+        assert r.status_code == 200
+        assert r.json()["mso_records"][0] == sim.record(100)
 
 
 def test_rerequesting_last_cursor_after_append_returns_new_records(sim, session):

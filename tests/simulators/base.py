@@ -93,6 +93,7 @@ class Faults:
             self._delay_seconds = 0.0
             self._every: tuple[int, int] | None = None
             self._seen = 0
+            self._outage: tuple[int, int] | None = None  # (calls still answered, status after)
 
     def push(
         self,
@@ -137,6 +138,11 @@ class Faults:
             self._every = (n, status) if n else None
             self._seen = 0
 
+    def fail_after(self, n: int, status: int = 500) -> None:
+        """Answer the next ``n`` requests normally, then ``status`` to every one: an outage."""
+        with self._lock:
+            self._outage = (n, status)
+
     @property
     def pending(self) -> int:
         """Scripted responses not yet consumed."""
@@ -162,6 +168,11 @@ class Faults:
             self._seen += 1
             if self._scripted:
                 return self._scripted.popleft()
+            if self._outage is not None:
+                remaining, status = self._outage
+                self._outage = (remaining - 1, status)
+                if remaining <= 0:
+                    return _Scripted(status, {"error": _reason(status)}, {})
             if self._every and self._seen % self._every[0] == 0:
                 status = self._every[1]
                 return _Scripted(status, {"error": _reason(status)}, {})
