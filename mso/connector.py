@@ -142,6 +142,7 @@ def starting_point(settings: dict, state: dict) -> tuple[str | None, str]:
 def fetch_page(session, settings: dict, cursor: str | None) -> tuple[list, str | None, bool]:
     """One page: (records, next_cursor, has_more). Raises MsoSyncError on any failure."""
     url = settings["base_url"] + __ENDPOINT
+    page = "the first page" if cursor is None else f"the page with cursor {cursor}"
     params = {"page_size": settings["page_size"]}
     if cursor is not None:
         params["cursor"] = cursor
@@ -154,12 +155,12 @@ def fetch_page(session, settings: dict, cursor: str | None) -> tuple[list, str |
     except ClientError as error:
         if cursor is not None and error.status == 400:
             raise MsoSyncError(
-                f"mso: the API rejected the saved cursor {cursor} ({error}); "
-                "if it expired, run `fivetran reset` to sync from the first page"
+                f"mso: the API rejected cursor {cursor} ({error}); if it is the cursor saved by "
+                "an earlier sync and has expired, run `fivetran reset` to sync from the first page"
             ) from error
         raise MsoSyncError(f"mso: request refused: {error}") from error
     except ApiError as error:
-        raise MsoSyncError(f"mso: fetching the page after cursor {cursor}: {error}") from error
+        raise MsoSyncError(f"mso: fetching {page}: {error}") from error
     return parse_page(page, cursor)
 
 

@@ -96,6 +96,7 @@ _FIELD_ATTRIBUTES = {
 _MAX_FIELDS = 100
 # Used with fullmatch; ASCII so that \d is 0-9 only.
 _PLACEHOLDER = re.compile(r"<[^>]+>")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -283,6 +284,12 @@ class ConfigSpec:
                 raise _Problem(f"{field.name} is required")
             return copy.deepcopy(field.default)
         text = raw.strip()
+        if _CONTROL_CHARACTER.search(text):
+            # A pasted line break or tab: an HTTP client would refuse (and quote) the value.
+            raise _Problem(
+                f"{field.name} contains a control character (line break, tab, ...); "
+                "enter it again on one line"
+            )
         if _PLACEHOLDER.fullmatch(text):
             raise _Problem(
                 f"{field.name} is still the placeholder {text}; set it in configuration.json"

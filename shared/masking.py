@@ -101,8 +101,11 @@ def register_secret(value: Any) -> None:
             return
         _registered.add(text)
         forms = set(_replacements)
-        # requests encodes query values with quote_plus; other clients use quote.
-        forms.update({text, quote(text, safe=""), quote_plus(text, safe="")})
+        # requests encodes query values with quote_plus; other clients use quote. Error messages
+        # quote a value with control characters escaped (repr), so mask that form too.
+        escaped = text.encode("unicode_escape").decode("ascii")
+        forms.update({text, quote(text, safe=""), quote_plus(text, safe=""), escaped})
+        forms.add(repr(text)[1:-1])
         _replacements = tuple(sorted(forms, key=len, reverse=True))
 
 

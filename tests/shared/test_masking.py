@@ -302,3 +302,10 @@ def test_log_falls_back_to_std_logging_before_the_sdk_sets_its_level(monkeypatch
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.WARNING, "slow down ***")
     ]
+
+
+def test_escaped_form_of_a_secret_with_control_characters_is_masked():
+    register_secret("abcd\nSECRETPART-123")
+    # requests quotes an invalid header value with repr-style escapes
+    text = "Invalid leading whitespace in header value: 'abcd\\nSECRETPART-123'"
+    assert "SECRETPART-123" not in mask(text)
