@@ -1,0 +1,145 @@
+"""`make demo`: every connector end to end on this machine, with no credentials.
+
+API connectors sync from their loopback simulators (tests/, started here as processes);
+motionblend syncs a generated sample workspace. Each runs under `fivetran debug` in its own
+folder, so its warehouse stays at `<connector>/files/warehouse.db` for you to inspect. Running
+the demo again continues from the saved state: the second run is incremental, same totals.
+Demo configurations and logs go to files/demo/ (git-ignored).
+"""
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.sdk_env import FIVETRAN, REPO_ROOT, offline_env
+from tools.warehouse_summary import table_counts
+
+DEMO_DIR = REPO_ROOT / "files" / "demo"
+SIMULATOR_START_SECONDS = 20
+SYNC_TIMEOUT_SECONDS = 170
+OPERATION_NAMES = ("Upserts", "Updates", "Deletes", "Checkpoints")
+
+
+@contextmanager
+def simulator(module: str, *args: str) -> Iterator[str]:
+    """Run `python -m <module> <args>` until the block ends; yields the base URL it prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,  # closing it tells the simulator to stop
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + SIMULATOR_START_SECONDS
+        line = proc.stdout.readline()
+        if not line.startswith("READY ") or time.monotonic() > deadline:
+            raise RuntimeError(f"{module} did not start: {line!r}")
+        yield line.split()[1]
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class DemoRun:
+    connector: str
+    succeeded: bool
+    seconds: float
+    operations: dict[str, int]
+    log: Path
+
+
+def run_debug(connector: str, configuration: dict) -> DemoRun:
+    """`fivetran debug` in the connector's own folder with a demo configuration."""
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    config_path = DEMO_DIR / f"{connector}.configuration.json"
+    config_path.write_text(json.dumps(configuration, indent=2))
+    log_path = DEMO_DIR / f"{connector}.log"
+    # The SDK deletes a requirements.txt that lists no package; keep the repository's copy.
+    requirements = REPO_ROOT / connector / "requirements.txt"
+    kept = requirements.read_text() if requirements.exists() else None
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(FIVETRAN), "debug", str(REPO_ROOT / connector), "--configuration", str(config_path)],
+        env=offline_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=SYNC_TIMEOUT_SECONDS,
+    )
+    log_path.write_text(proc.stdout)
+    if kept is not None and not requirements.exists():
+        requirements.write_text(kept)
+    operations = {}
+    for line in proc.stdout.splitlines():
+        name, _, count = line.strip().partition("|")
+        if name.strip() in OPERATION_NAMES and count.strip().isdigit():
+            operations[name.strip().lower()] = int(count)
+    succeeded = proc.returncode == 0 and "SYNC SUCCEEDED" in proc.stdout
+    return DemoRun(connector, succeeded, time.monotonic() - started, operations, log_path)
+
+
+def demo_mso() -> DemoRun:
+    """600 records from the MSO simulator (same seed every run: saved cursors stay valid)."""
+    key = "demo-api-key"
+    with simulator("tests.mso.simulator", "--records", "600", "--api-key", key) as base_url:
+        return run_debug("mso", {"api_key": key, "base_url": base_url, "page_size": "100"})
+
+
+def demo_motionblend() -> DemoRun:
+    """A generated sample workspace (BVH, GLB, TRC, NPY, FBX, blends, artifacts, UI logs)."""
+    from tests.motionblend.sample_workspace import generate_workspace
+
+    workspace = DEMO_DIR / "motionblend_workspace"
+    if not workspace.exists():
+        generate_workspace(workspace)
+    return run_debug("motionblend", {"workspace_path": str(workspace)})
+
+
+# Each connector issue adds its demo here: (connector folder, function).
+DEMOS: list[tuple[str, Callable[[], DemoRun]]] = [
+    ("mso", demo_mso),
+    ("motionblend", demo_motionblend),
+]
+
+
+def print_summary(runs: list[DemoRun]) -> None:
+    print("\nDemo summary")
+    for run in runs:
+        verdict = "ok" if run.succeeded else f"FAILED (log: {run.log})"
+        ops = ", ".join(f"{name} {count}" for name, count in run.operations.items())
+        print(f"\n{run.connector}: {verdict} in {run.seconds:.1f} s ({ops})")
+        warehouse = REPO_ROOT / run.connector / "files" / "warehouse.db"
+        if warehouse.exists():
+            for table, (live, deleted) in table_counts(warehouse).items():
+                extra = f" (+{deleted} soft-deleted)" if deleted else ""
+                print(f"  {table:<28} {live:>7} rows{extra}")
+            print(f"  DuckDB: {warehouse.relative_to(REPO_ROOT)} (schema tester)")
+
+
+def main() -> int:
+    started = time.monotonic()
+    runs = []
+    for connector, demo in DEMOS:
+        if not (REPO_ROOT / connector / "connector.py").exists():
+            continue
+        print(f"demo: syncing {connector} ...", flush=True)
+        runs.append(demo())
+    print_summary(runs)
+    print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Run `make demo` again for an")
+    print("incremental sync (same totals); `<connector>/debug.sh --reset` starts one afresh.")
+    return 0 if all(run.succeeded for run in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
