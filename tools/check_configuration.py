@@ -1,33 +1,31 @@
-"""Refuse to deploy a configuration.json that is not a JSON object of strings or still holds a
-placeholder such as <YOUR_API_KEY>. Exit 1 with one line per problem, naming the key; values
-are never printed (they may be secrets)."""
+"""Check a configuration file against a connector's spec.json before deploying it.
+
+usage: python tools/check_configuration.py <connector folder> <configuration.json>
+
+Uses the same validation as the connector's `validate_configuration()` (shared/config.py):
+types, ranges, unknown keys and leftover placeholders such as <YOUR_API_KEY>. Exits 1 with one
+line per problem, each naming its key; secret values are never printed.
+"""
 
 import json
-import re
 import sys
+from pathlib import Path
 
-PLACEHOLDER = re.compile(r"^<[^>]+>$")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shared.config import ConfigSpec  # noqa: E402 (needs the repository root on sys.path)
 
 
-def problems(configuration) -> list[str]:
-    if not isinstance(configuration, dict):
-        return ["configuration must be a JSON object"]
-    found = []
-    for key, value in configuration.items():
-        if not isinstance(value, str):
-            found.append(f"{key} must be a string (Fivetran passes every value as a string)")
-        elif PLACEHOLDER.match(value.strip()):
-            found.append(f"{key} is still a placeholder; set a real value")
-    return found
+def main(folder: Path, configuration_path: Path) -> int:
+    try:
+        configuration = json.loads(configuration_path.read_text())
+        ConfigSpec.load(folder / "spec.json").validate(configuration)
+    except (OSError, ValueError) as error:
+        for line in str(error).splitlines():
+            print(f"configuration {configuration_path}: {line}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    path = sys.argv[1]
-    try:
-        with open(path) as f:
-            found = problems(json.load(f))
-    except (OSError, ValueError) as error:
-        found = [f"cannot read {path}: {error}"]
-    for problem in found:
-        print(f"configuration {path}: {problem}", file=sys.stderr)
-    sys.exit(1 if found else 0)
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

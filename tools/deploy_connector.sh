@@ -46,7 +46,7 @@ export DO_NOT_TRACK=1 PATH="$repo/tools:$repo/.venv/bin:$PATH"
 python "$repo/tools/sdk_env.py"
 
 [ -f "$configuration" ] || fail "configuration file $configuration not found"
-python "$repo/tools/check_configuration.py" "$configuration" || exit 1
+python "$repo/tools/check_configuration.py" "$folder" "$configuration" || exit 1
 
 ask FIVETRAN_DESTINATION_NAME "Fivetran destination name"
 ask FIVETRAN_CONNECTION_NAME "Connection name (lower case, digits, _)"
