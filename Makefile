@@ -40,10 +40,7 @@ debug: $(INSTALLED)
 
 package: $(INSTALLED)
 	$(BIN)/python tools/sdk_env.py
-	@for c in $(CONNECTORS); do \
-	  $(BIN)/fivetran package $$c --non-interactive >/dev/null || exit 1; \
-	  echo "$$c: $$(ls $$c/files/*.zip)"; \
-	done
+	@for c in $(CONNECTORS); do tools/package_connector.sh $$c || exit 1; done
 
 bench: $(INSTALLED)
 	$(BIN)/python tools/sdk_env.py

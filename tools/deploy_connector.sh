@@ -53,17 +53,7 @@ ask FIVETRAN_CONNECTION_NAME "Connection name (lower case, digits, _)"
 [[ "$FIVETRAN_CONNECTION_NAME" =~ ^[_a-z][_a-z0-9]*$ ]] ||
   fail "connection name '$FIVETRAN_CONNECTION_NAME' must match ^[_a-z][_a-z0-9]*\$"
 
-# The SDK deletes a requirements.txt that lists no package; keep the repository's copy.
-requirements=$(cat "$folder/requirements.txt" 2>/dev/null || true)
-fivetran package "$folder" --non-interactive >/dev/null || fail "packaging failed"
-[ -f "$folder/requirements.txt" ] || printf '%s\n' "$requirements" >"$folder/requirements.txt"
-package="$folder/files/$connector.zip"
-[ -f "$package" ] || fail "packaging did not produce $package"
-python - "$package" <<'PY' || fail "the package does not contain the shared/ code"
-import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
-sys.exit(0 if any(n.endswith("shared/__init__.py") for n in names) else 1)
-PY
+package=$("$repo/tools/package_connector.sh" "$folder") || exit 1
 
 if [ "$dry_run" = 1 ]; then
   echo "Dry run: nothing deployed."

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Package one connector folder with `fivetran package` and check that shared/ is inside.
+# usage: tools/package_connector.sh <connector folder>   (prints the zip's path)
+# Expects the offline environment (PATH with tools/ and .venv/bin) set by its callers.
+set -euo pipefail
+folder=$(cd "$1" && pwd)
+connector=$(basename "$folder")
+package="$folder/files/$connector.zip"
+
+# The SDK deletes a requirements.txt that lists no package (mso needs only the pre-installed
+# requests); keep the repository's copy.
+requirements=$(cat "$folder/requirements.txt" 2>/dev/null || true)
+status=0
+fivetran package "$folder" --non-interactive >/dev/null || status=$?
+[ -f "$folder/requirements.txt" ] || printf '%s\n' "$requirements" >"$folder/requirements.txt"
+[ "$status" = 0 ] || { echo "package ($connector): fivetran package failed" >&2; exit 1; }
+
+python - "$package" <<'PY' || { echo "package ($connector): shared/ is missing from $package" >&2; exit 1; }
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(0 if "shared/__init__.py" in names else 1)
+PY
+echo "$package"
