@@ -1,0 +1,409 @@
+"""MotionBlend workspace connector: motion files, blend jobs, artifacts and UI events.
+
+Source: a MotionBlend workspace folder (`workspace_path`) with, all optional,
+`project/seed_motions/` (the primary library), `seed_motions/`, `build/build_motions/`,
+`build/blend_snn/` (blend outputs and their `<name>.json` manifests), `build/demo_artifacts/`
+(generated files and logs) and `build/ui_analytics/*.jsonl` (UI event logs). See README.md.
+
+Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
+says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
+build/demo_artifacts and build/blend_snn) and `ui_interactions` (one per logged UI event).
+
+Incremental strategy: every sync lists the workspace with one stat per file (mb_scan). The state
+keeps, per row, a fingerprint of its file's size and mtime (mb_state, ~25 bytes per file); only
+files whose fingerprint changed are read and written again. A file gone from the workspace has
+its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
+byte offset already consumed. The state is checkpointed every `__CHECKPOINT_EVERY_FILES` files
+written, always describing only rows already handed to the SDK, so a killed sync resumes where
+it stopped. `sync_mode = full` reads every file and every log again.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fivetran_connector_sdk import Connector, Test
+from fivetran_connector_sdk import Operations as op
+from mb_artifacts import RETENTION_KEYS, artifact_row
+from mb_blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
+from mb_motions import MotionResult, extract_motion, is_motion_file, motion_row
+from mb_scan import WorkspaceError, WorkspaceScan, open_workspace, scan_workspace
+from mb_state import (
+    KIND_ARTIFACT,
+    KIND_MOTION,
+    SyncState,
+    artifact_id,
+    fingerprint,
+    hex_id,
+    sequence_id,
+)
+from mb_ui_events import (
+    complete_lines,
+    download_path,
+    event_time,
+    head_digest,
+    interaction_row,
+    parse_event,
+    start_offset,
+)
+
+from shared.checkpoint import Checkpointer
+from shared.config import ConfigSpec
+from shared.masking import log
+from shared.timewindows import format_utc, utc_now
+
+__SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
+__CHECKPOINT_EVERY_FILES = 500
+__BYTES_PER_MB = 1 << 20
+__MOTION_ROOTS = ("project_seed", "seed", "build", "blend")
+__ARTIFACT_ROOTS = ("blend", "artifacts")
+__UI_ROOT = "ui"
+__UI_SUFFIX = ".jsonl"
+
+
+def validate_configuration(configuration: dict) -> dict:
+    """Typed settings; ValueError names each bad key (and a missing or unreadable workspace)."""
+    settings = __SPEC.validate(configuration)
+    unknown = sorted(set(settings["retention_days"]) - set(RETENTION_KEYS))
+    if unknown:
+        raise ValueError(
+            f"retention_days has unknown type(s) {', '.join(unknown)} "
+            f"(known: {', '.join(RETENTION_KEYS)})"
+        )
+    try:
+        settings["workspace_root"] = open_workspace(settings["workspace_path"])
+    except WorkspaceError as error:
+        raise ValueError(str(error)) from error
+    return settings
+
+
+def schema(configuration: dict):
+    """Four tables keyed by stable ids; JSON for nested values, DOUBLE for rates and weights."""
+    return [
+        {
+            "table": "motion_sequences",
+            "primary_key": ["sequence_id"],
+            "columns": {
+                **dict.fromkeys(("name", "file_path", "file_format"), "STRING"),
+                "file_size_bytes": "LONG",
+                **dict.fromkeys(("frame_count", "joint_count"), "INT"),
+                **dict.fromkeys(("duration_seconds", "fps"), "DOUBLE"),
+                **dict.fromkeys(("created_at", "last_modified", "discovered_at"), "UTC_DATETIME"),
+                "metadata": "JSON",
+                "is_active": "BOOLEAN",
+                **dict.fromkeys(("extraction_status", "extraction_error"), "STRING"),
+                "content_sha256": "STRING",
+            },
+        },
+        {
+            "table": "blend_jobs",
+            "primary_key": ["job_id"],
+            "columns": {
+                **dict.fromkeys(("sequence_a_id", "sequence_b_id", "blend_method"), "STRING"),
+                "blend_weight": "DOUBLE",
+                "status": "STRING",
+                **dict.fromkeys(("started_at", "completed_at"), "UTC_DATETIME"),
+                **dict.fromkeys(("duration_ms", "output_file_size_bytes"), "LONG"),
+                "output_file_path": "STRING",
+                "output_frame_count": "INT",
+                **dict.fromkeys(("error_message", "initiated_by"), "STRING"),
+                **dict.fromkeys(("processing_config", "performance_metrics"), "JSON"),
+                **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
+                "metadata": "JSON",
+            },
+        },
+        {
+            "table": "processing_artifacts",
+            "primary_key": ["artifact_id"],
+            "columns": {
+                **dict.fromkeys(("job_id", "artifact_type", "file_name", "file_path"), "STRING"),
+                "file_size_bytes": "LONG",
+                "mime_type": "STRING",
+                **dict.fromkeys(("created_at", "last_accessed"), "UTC_DATETIME"),
+                "is_temporary": "BOOLEAN",
+                **dict.fromkeys(("retention_days", "download_count"), "INT"),
+                "metadata": "JSON",
+                "checksum_sha256": "STRING",
+            },
+        },
+        {
+            "table": "ui_interactions",
+            "primary_key": ["interaction_id"],
+            "columns": {
+                **dict.fromkeys(("session_id", "interaction_type", "sequence_id"), "STRING"),
+                "sequence_ref": "STRING",
+                "timestamp": "UTC_DATETIME",
+                **dict.fromkeys(("parameters", "performance_timing"), "JSON"),
+                "duration_ms": "LONG",
+                "resulted_in_blend": "BOOLEAN",
+                **dict.fromkeys(("user_agent", "viewport_size", "source_file"), "STRING"),
+            },
+        },
+    ]
+
+
+@dataclass
+class SyncRun:
+    """Everything one sync works with."""
+
+    settings: dict
+    scan: WorkspaceScan
+    state: SyncState
+    checkpointer: Checkpointer
+    index: SequenceIndex
+    discovered_at: str
+    max_bytes: int
+    outputs: dict[str, MotionResult] = field(default_factory=dict)  # blend outputs read now
+    written: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def full(self) -> bool:
+        return self.settings["sync_mode"] == "full"
+
+    def wrote(self, table: str, count: int = 1) -> None:
+        """Count rows handed to the SDK; checkpoint the state describing them when due."""
+        self.written[table] = self.written.get(table, 0) + count
+        self.checkpointer.rows_written(count, self.state.as_dict())
+
+
+def update(configuration: dict, state: dict):
+    """List the workspace, write what changed since the saved state, then remove what vanished."""
+    settings = validate_configuration(configuration)
+    scan = scan_workspace(settings["workspace_root"])
+    for warning in scan.warnings:
+        log.warning(f"motionblend: {warning}")
+    sync_state, discarded = SyncState.load(state)
+    if discarded:
+        log.warning(f"motionblend: {discarded}; starting from scratch")
+    run = SyncRun(
+        settings,
+        scan,
+        sync_state,
+        Checkpointer(every_rows=__CHECKPOINT_EVERY_FILES),
+        SequenceIndex(scan.files, scan.root),
+        format_utc(utc_now()),
+        settings["max_file_size_mb"] * __BYTES_PER_MB,
+    )
+    log.info(f"motionblend: {len(scan.files)} files in {scan.root} ({settings['sync_mode']})")
+    if run.full:
+        sync_state.reset_ui()
+    sync_motion_sequences(run)
+    job_ids = sync_blend_jobs(run)
+    if settings["include_artifacts"]:
+        sync_processing_artifacts(run, job_ids)
+    if settings["sync_ui_analytics"]:
+        sync_ui_interactions(run)
+    remove_vanished_files(run)
+    run.checkpointer.checkpoint(sync_state.as_dict())
+    log.info(f"motionblend: rows written per table: {run.written or 'none'}")
+
+
+def sync_motion_sequences(run: SyncRun) -> None:
+    """One row per motion file; a first sighting is upserted, a changed file updated in place
+    (so `discovered_at` keeps the first sighting)."""
+    for file in run.scan.files:
+        if file.root not in __MOTION_ROOTS or not is_motion_file(file.rel):
+            continue
+        row_id = sequence_id(file.rel)
+        known = run.state.file_entry(row_id)
+        fp = motion_fingerprint(run, file)
+        if known == KIND_MOTION + fp and not run.full:
+            continue
+        result = extract_motion(
+            file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
+        )
+        if file.root == "blend":
+            run.outputs[file.rel] = result
+        row = motion_row(file, result)
+        if known is None:
+            op.upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
+        else:
+            op.update("motion_sequences", row)
+        run.state.set_file(row_id, KIND_MOTION, fp)
+        run.wrote("motion_sequences")
+
+
+def motion_fingerprint(run: SyncRun, file) -> str:
+    """What a motion row is made from: the file's stat, the size cap and, for NPY, the fps
+    sidecar's stat and the default fps."""
+    parts = [file.size, file.mtime_ns, file.size > run.max_bytes]
+    if file.rel.lower().endswith(".npy"):
+        sidecar = run.scan.get(file.rel.rsplit(".", 1)[0] + ".json")
+        parts += [sidecar and (sidecar.size, sidecar.mtime_ns), run.settings["default_fps"]]
+    return fingerprint(*parts)
+
+
+def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
+    """One row per blend group whose files changed; returns {blend name: job_id} of all."""
+    job_ids: dict[str, str] = {}
+    for group in blend_groups(run.scan.files):
+        fp = fingerprint(*[(f.rel, f.size, f.mtime_ns) for f in group.members()], run.max_bytes)
+        saved = run.state.job_entry(group.stem_rel)
+        if saved is not None and saved[0] == fp and not run.full:
+            if saved[1] is not None:
+                job_ids.setdefault(group.name, saved[1])
+            continue
+        row = blend_job_row(group, manifest_of(group), output_of(run, group), run.index)
+        old_id = saved[1] if saved else None
+        if old_id is not None and (row is None or row["job_id"] != old_id):
+            op.delete("blend_jobs", {"job_id": old_id})
+        if row is not None:
+            op.upsert("blend_jobs", row)
+            job_ids.setdefault(group.name, row["job_id"])
+        run.state.set_job(group.stem_rel, fp, row and row["job_id"])
+        run.wrote("blend_jobs")
+    return job_ids
+
+
+def manifest_of(group: BlendGroup):
+    return read_manifest(group.manifest) if group.manifest else None
+
+
+def output_of(run: SyncRun, group: BlendGroup) -> MotionResult | None:
+    """The blend output's extraction: from this sync's motion pass, else read now."""
+    if group.output is None:
+        return None
+    if group.output.rel not in run.outputs:
+        run.outputs[group.output.rel] = extract_motion(
+            group.output, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
+        )
+    return run.outputs[group.output.rel]
+
+
+def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
+    """One row per file of build/demo_artifacts and build/blend_snn that changed."""
+    known_job_ids = set(job_ids.values())
+    retention = run.settings["retention_days"]
+    for file in run.scan.files:
+        if file.root not in __ARTIFACT_ROOTS:
+            continue
+        job_id = job_of_artifact(file.name, job_ids, known_job_ids)
+        row_id = artifact_id(file.rel)
+        fp = fingerprint(file.size, file.mtime_ns, file.size > run.max_bytes, job_id, retention)
+        if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
+            continue
+        output = run.outputs.get(file.rel)
+        row = artifact_row(
+            file,
+            job_id=job_id,
+            retention=retention,
+            max_bytes=run.max_bytes,
+            downloads=run.state.downloads_of(file.rel),
+            known_sha256=output.sha256 if output else None,
+        )
+        op.upsert("processing_artifacts", row)
+        run.state.set_file(row_id, KIND_ARTIFACT, fp)
+        run.wrote("processing_artifacts")
+
+
+def job_of_artifact(name: str, job_ids: dict[str, str], known_job_ids: set) -> str | None:
+    """The job an artifact belongs to: its name (up to the first or last dot) is a blend's
+    name (`previews/<blend>.png`) or a job id (`logs/<job_id>.log`)."""
+    for stem in (name.rsplit(".", 1)[0], name.split(".", 1)[0]):
+        if stem in job_ids:
+            return job_ids[stem]
+        if stem in known_job_ids:
+            return stem
+    return None
+
+
+def sync_ui_interactions(run: SyncRun) -> None:
+    """Events appended to each UI log since the saved offset; downloads counted per artifact."""
+    for file in run.scan.files:
+        if file.root != __UI_ROOT or not file.rel.lower().endswith(__UI_SUFFIX):
+            continue
+        try:
+            offset, restart = start_offset(file.path, file.size, run.state.ui.get(file.rel))
+            if offset is None:
+                continue
+            if restart:
+                log.info(f"motionblend: {file.rel} {restart}")
+            read_ui_log(run, file, offset)
+        except OSError as error:
+            log.warning(f"motionblend: {file.rel} cannot be read ({error}); skipped this sync")
+
+
+def read_ui_log(run: SyncRun, file, offset: int) -> None:
+    """Upsert each complete new line of one log, advancing its saved offset line by line."""
+    head = head_digest(file.path) if offset == 0 else run.state.ui[file.rel][1]
+    malformed, first_bad, events = 0, None, 0
+    for line, end in complete_lines(file.path, offset):
+        event = parse_event(line) if line is not None else None
+        if event is not None:
+            op.upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
+            count_download(run, event)
+            events += 1
+        elif line is None or line.strip():
+            malformed += 1
+            first_bad = first_bad if first_bad is not None else end - len(line or b"")
+        run.state.ui[file.rel] = [end, head]
+        run.wrote("ui_interactions", 1 if event is not None else 0)
+    if malformed:
+        log.warning(
+            f"motionblend: {file.rel}: skipped {malformed} malformed line(s) "
+            f"(the first at byte {first_bad}); {events} event(s) read"
+        )
+
+
+def count_download(run: SyncRun, event: dict) -> None:
+    """Count a download event; the artifact's row, if already written, is updated with it."""
+    rel = download_path(event, run.scan.root)
+    if rel is None:
+        return
+    count, last = run.state.add_download(rel, event_time(event.get("timestamp")))
+    if run.state.tracks(artifact_id(rel)):
+        row = {"artifact_id": artifact_id(rel), "download_count": count, "last_accessed": last}
+        op.update("processing_artifacts", row)
+
+
+def remove_vanished_files(run: SyncRun) -> None:
+    """Soft-delete the rows of files that are gone (only after a scan that listed everything)."""
+    if not run.scan.complete:
+        log.warning(
+            "motionblend: some folders could not be listed; deletions are not applied this sync"
+        )
+        return
+    present = {sequence_id(f.rel) for f in run.scan.files if f.root in __MOTION_ROOTS}
+    present |= {artifact_id(f.rel) for f in run.scan.files if f.root in __ARTIFACT_ROOTS}
+    for key, value in list(run.state.files.items()):
+        row_id, kind = hex_id(key), value[0]
+        if row_id in present or (kind == KIND_ARTIFACT and not run.settings["include_artifacts"]):
+            continue
+        if kind == KIND_MOTION:
+            op.update("motion_sequences", {"sequence_id": row_id, "is_active": False})
+            op.delete("motion_sequences", {"sequence_id": row_id})
+        else:
+            op.delete("processing_artifacts", {"artifact_id": row_id})
+        del run.state.files[key]
+        run.wrote("deleted")
+    stems = {group.stem_rel for group in blend_groups(run.scan.files)}
+    for stem_rel in [stem for stem in run.state.jobs if stem not in stems]:
+        job_id = run.state.job_entry(stem_rel)[1]
+        if job_id is not None:
+            op.delete("blend_jobs", {"job_id": job_id})
+        del run.state.jobs[stem_rel]
+        run.wrote("deleted")
+    for rel in [rel for rel in run.state.ui if run.scan.get(rel) is None]:
+        del run.state.ui[rel]  # a log that is gone: its events stay, its offset goes
+
+
+def check_workspace(configuration: dict):
+    """Setup test: the configuration is valid and the workspace can be listed."""
+    try:
+        settings = validate_configuration(configuration)
+        scan = scan_workspace(settings["workspace_root"])
+    except (ValueError, WorkspaceError) as error:
+        return Test.failure(str(error))
+    if not scan.files:
+        return Test.failure(f"motionblend: no files under the workspace roots of {scan.root}")
+    return Test.success()
+
+
+def configuration_form():
+    """The setup form, built from spec.json, with the workspace test."""
+    return __SPEC.configuration_form(tests=[("List the workspace", check_workspace)])
+
+
+connector = Connector(update=update, schema=schema, configuration_form=configuration_form)
+
+if __name__ == "__main__":
+    connector.debug()

@@ -1,0 +1,157 @@
+"""Turn one motion file into its `motion_sequences` row, never failing on a bad file.
+
+`extract_motion` reads the metadata through `mocap.read_metadata` and the SHA-256 of the content
+(streamed); a corrupt, truncated, empty or unreadable file gives `extraction_status = "error"`
+with the reason, a file over the size cap gives `"skipped_too_large"` without being opened, and
+a format the readers recognise but cannot read (ASCII FBX) gives `"unsupported"`.
+"""
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mb_scan import ScannedFile
+from mb_state import sequence_id
+from mocap import SUPPORTED_SUFFIXES, MotionFileError, read_metadata
+
+from shared.timewindows import format_utc
+
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_TOO_LARGE = "skipped_too_large"
+STATUS_UNSUPPORTED = "unsupported"
+HASH_CHUNK_BYTES = 1 << 20
+
+
+@dataclass
+class MotionResult:
+    """What reading one motion file gave."""
+
+    status: str
+    error: str | None = None
+    frame_count: int | None = None
+    joint_count: int | None = None
+    fps: float | None = None
+    duration_seconds: float | None = None
+    details: dict = field(default_factory=dict)
+    sha256: str | None = None
+
+
+def is_motion_file(rel: str) -> bool:
+    """True for a file whose suffix one of the mocap readers handles (any case)."""
+    name = rel.rsplit("/", 1)[-1]
+    return "." in name and "." + name.rsplit(".", 1)[1].lower() in SUPPORTED_SUFFIXES
+
+
+def stem_and_format(rel: str) -> tuple[str, str]:
+    """("walk_fast", "bvh") for ".../walk_fast.BVH"."""
+    name = rel.rsplit("/", 1)[-1]
+    stem, _, suffix = name.rpartition(".")
+    return stem, suffix.lower()
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file, read in 1 MB chunks (memory stays flat for any size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> MotionResult:
+    """Metadata and checksum of one motion file; problems become a status, never an exception."""
+    if file.size > max_bytes:
+        return MotionResult(
+            STATUS_TOO_LARGE,
+            f"file is {file.size} bytes, over max_file_size_mb ({max_bytes // (1 << 20)} MB); "
+            "not read",
+        )
+    try:
+        digest = file_sha256(file.path)
+    except OSError as error:
+        return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
+    try:
+        metadata = read_metadata(file.path, default_fps=default_fps)
+    except MotionFileError as error:
+        return MotionResult(STATUS_ERROR, str(error) or type(error).__name__, sha256=digest)
+    except Exception as error:  # a reader bug must not fail the whole sync either
+        return MotionResult(
+            STATUS_ERROR, f"reader failed: {type(error).__name__}: {error}", sha256=digest
+        )
+    if metadata.status != STATUS_OK:
+        return MotionResult(
+            STATUS_UNSUPPORTED, metadata.reason or "unsupported variant", sha256=digest
+        )
+    details = json_safe(metadata.details)
+    duration = metadata.duration_seconds
+    if metadata.frame_count and metadata.fps:
+        # One definition for every format: frames / fps. The GLB and FBX readers report the
+        # time of the last key ((frames - 1) / fps); keep their figure in the metadata.
+        duration = metadata.frame_count / metadata.fps
+        if metadata.duration_seconds is not None and metadata.duration_seconds != duration:
+            details["reader_duration_seconds"] = metadata.duration_seconds
+    return MotionResult(
+        STATUS_OK,
+        frame_count=metadata.frame_count,
+        joint_count=metadata.joint_count,
+        fps=metadata.fps,
+        duration_seconds=duration,
+        details=details,
+        sha256=digest,
+    )
+
+
+def motion_row(file: ScannedFile, result: MotionResult) -> dict:
+    """The motion_sequences row (without discovered_at, which only a first sighting sets)."""
+    name, file_format = stem_and_format(file.rel)
+    return {
+        "sequence_id": sequence_id(file.rel),
+        "name": name,
+        "file_path": file.rel,
+        "file_format": file_format,
+        "file_size_bytes": file.size,
+        "frame_count": result.frame_count,
+        "joint_count": result.joint_count,
+        "duration_seconds": as_float(result.duration_seconds),
+        "fps": as_float(result.fps),
+        "created_at": format_utc(datetime.fromtimestamp(file.created, UTC)),
+        "last_modified": format_utc(datetime.fromtimestamp(file.mtime_ns / 1e9, UTC)),
+        "metadata": {"location": file.root, **result.details},
+        "is_active": True,
+        "extraction_status": result.status,
+        "extraction_error": result.error,
+        "content_sha256": result.sha256,
+    }
+
+
+def as_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def json_safe(value):
+    """`value` with anything JSON cannot hold made plain: numpy scalars and arrays, tuples,
+    bytes; NaN and infinities become null."""
+    return _finite(json.loads(json.dumps(value, default=_plain)))
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _plain(value):
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

@@ -1,0 +1,154 @@
+"""Stable row ids and the connector's bounded state.
+
+Ids: `sequence_id`, `artifact_id` and the default `job_id` are the first 16 hex digits of the
+SHA-256 of a prefix and a workspace-relative POSIX path (`"sequence:project/seed_motions/a.bvh"`),
+so the same file gets the same id on any machine and under any workspace location.
+
+State (a JSON object; every tracked file costs about 25 bytes)::
+
+    {"v": 1,
+     "files": {"<key>": "<kind><fingerprint>"},      # one per row in motion_sequences or
+                                                      # processing_artifacts
+     "jobs": {"<blend stem path>": "<fingerprint><m><job_id>"},
+     "ui": {"<jsonl path>": [<offset consumed>, "<digest of the first line>"]},
+     "downloads": {"<artifact key>": [<count>, "<last download, UTC>"]}}
+
+- `<key>` is the row id (8 bytes) in unpadded base64url: 11 characters instead of 16 hex, and
+  the hex id comes back from it (`hex_id`), so a vanished file can still be deleted by id.
+- `<kind>` says which table holds the row: `m` motion_sequences, `a` processing_artifacts.
+- `<fingerprint>` is 6 base64url characters (36 bits) of a hash of what the row was made from
+  (size, mtime in ns, and the settings that change the row); a different fingerprint means the
+  file must be read again.
+- jobs: `<m>` is `d` (the job id is the default hash of the stem path), `c` (a custom id from the
+  manifest follows) or `n` (no job row: e.g. a JSON file that is not a manifest).
+"""
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+
+STATE_VERSION = 1
+KIND_MOTION = "m"
+KIND_ARTIFACT = "a"
+ID_HEX_DIGITS = 16
+FINGERPRINT_CHARS = 6
+JOB_DEFAULT, JOB_CUSTOM, JOB_NONE = "d", "c", "n"
+
+
+def stable_id(prefix: str, rel: str) -> str:
+    """16 hex digits of sha256("<prefix>:<rel>")."""
+    return hashlib.sha256(f"{prefix}:{rel}".encode()).hexdigest()[:ID_HEX_DIGITS]
+
+
+def sequence_id(rel: str) -> str:
+    """Primary key of a motion file's row in motion_sequences."""
+    return stable_id("sequence", rel)
+
+
+def artifact_id(rel: str) -> str:
+    """Primary key of a file's row in processing_artifacts."""
+    return stable_id("artifact", rel)
+
+
+def default_job_id(stem_rel: str) -> str:
+    """Job id of a blend without a manifest job_id: hash of its output path without suffix."""
+    return stable_id("job", stem_rel)
+
+
+def state_key(hex_id_value: str) -> str:
+    """The compact state key of a 16-hex-digit row id."""
+    return base64.urlsafe_b64encode(bytes.fromhex(hex_id_value)).rstrip(b"=").decode()
+
+
+def hex_id(key: str) -> str:
+    """The row id a state key stands for (inverse of `state_key`)."""
+    return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)).hex()
+
+
+def fingerprint(*parts) -> str:
+    """6 base64url characters of a hash of `parts` (compared, never decoded)."""
+    digest = hashlib.sha256(repr(parts).encode()).digest()
+    return base64.urlsafe_b64encode(digest[:6]).decode()[:FINGERPRINT_CHARS]
+
+
+@dataclass
+class SyncState:
+    """The decoded state; `as_dict()` is the live dict to checkpoint (never copied here)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, str] = field(default_factory=dict)
+    ui: dict[str, list] = field(default_factory=dict)
+    downloads: dict[str, list] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._raw = {
+            "v": STATE_VERSION,
+            "files": self.files,
+            "jobs": self.jobs,
+            "ui": self.ui,
+            "downloads": self.downloads,
+        }
+
+    @classmethod
+    def load(cls, state: dict | None) -> tuple["SyncState", str | None]:
+        """The state to continue from, and why it was discarded (None when it was used)."""
+        if not state:
+            return cls(), None
+        if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+            return cls(), f"saved state has version {state.get('v')!r}, expected {STATE_VERSION}"
+        parts = {name: state.get(name) or {} for name in ("files", "jobs", "ui", "downloads")}
+        if not all(isinstance(part, dict) for part in parts.values()):
+            return cls(), "saved state is malformed"
+        return cls(**{name: dict(part) for name, part in parts.items()}), None
+
+    def as_dict(self) -> dict:
+        return self._raw
+
+    # -- files -----------------------------------------------------------------------------------
+    def file_entry(self, row_id: str) -> str | None:
+        return self.files.get(state_key(row_id))
+
+    def set_file(self, row_id: str, kind: str, fp: str) -> None:
+        self.files[state_key(row_id)] = kind + fp
+
+    def tracks(self, row_id: str) -> bool:
+        return state_key(row_id) in self.files
+
+    # -- blend jobs ------------------------------------------------------------------------------
+    def job_entry(self, stem_rel: str) -> tuple[str, str | None] | None:
+        """(group fingerprint, job id or None) saved for a blend stem, or None if untracked."""
+        value = self.jobs.get(stem_rel)
+        if value is None:
+            return None
+        fp, mark = value[:FINGERPRINT_CHARS], value[FINGERPRINT_CHARS : FINGERPRINT_CHARS + 1]
+        if mark == JOB_CUSTOM:
+            return fp, value[FINGERPRINT_CHARS + 1 :]
+        if mark == JOB_DEFAULT:
+            return fp, default_job_id(stem_rel)
+        return fp, None
+
+    def set_job(self, stem_rel: str, fp: str, job_id: str | None) -> None:
+        if job_id is None:
+            self.jobs[stem_rel] = fp + JOB_NONE
+        elif job_id == default_job_id(stem_rel):
+            self.jobs[stem_rel] = fp + JOB_DEFAULT
+        else:
+            self.jobs[stem_rel] = fp + JOB_CUSTOM + job_id
+
+    # -- downloads -------------------------------------------------------------------------------
+    def downloads_of(self, rel: str) -> tuple[int, str | None]:
+        count, last = self.downloads.get(state_key(artifact_id(rel)), (0, None))
+        return count, last
+
+    def add_download(self, rel: str, timestamp: str | None) -> tuple[int, str | None]:
+        """Count one download of the artifact at `rel`; returns the new (count, last)."""
+        count, last = self.downloads_of(rel)
+        if timestamp is not None and (last is None or timestamp > last):
+            last = timestamp
+        self.downloads[state_key(artifact_id(rel))] = [count + 1, last]
+        return count + 1, last
+
+    def reset_ui(self) -> None:
+        """Forget every log offset and download count (a full sync re-reads the logs)."""
+        self.ui.clear()
+        self.downloads.clear()
