@@ -85,6 +85,12 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
         return MotionResult(
             STATUS_UNSUPPORTED, metadata.reason or "unsupported variant", sha256=digest
         )
+    try:
+        truncated = missing_frames(file.path, metadata)
+    except OSError as error:
+        return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
+    if truncated:
+        return MotionResult(STATUS_ERROR, truncated, sha256=digest)
     details = json_safe(metadata.details)
     duration = metadata.duration_seconds
     if metadata.frame_count and metadata.fps:
@@ -102,6 +108,34 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
         details=details,
         sha256=digest,
     )
+
+
+def missing_frames(path: str, metadata) -> str | None:
+    """Why a text format holds fewer frames than its header announces (None if complete).
+
+    The readers take frame counts from the header without decoding the data, so a BVH or TRC
+    file cut short in its data section would look fine; counting its data lines catches it.
+    """
+    announced = metadata.frame_count
+    if not announced:
+        return None
+    if metadata.file_format == "trc":
+        rows = metadata.details.get("data_rows")
+        if isinstance(rows, int) and rows < announced:
+            return f"truncated TRC file: {rows} data rows, the header says NumFrames {announced}"
+        return None
+    if metadata.file_format != "bvh":
+        return None
+    rows, in_motion = 0, False
+    with open(path, "rb") as handle:
+        for line in handle:
+            if in_motion:
+                rows += bool(line.strip())
+            elif line.lstrip().lower().startswith(b"frame time"):
+                in_motion = True
+    if rows < announced:
+        return f"truncated BVH file: {rows} motion lines, the header says Frames {announced}"
+    return None
 
 
 def motion_row(file: ScannedFile, result: MotionResult) -> dict:
