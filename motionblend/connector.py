@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
-from mb_artifacts import RETENTION_KEYS, artifact_row
+from mb_artifacts import RETENTION_KEYS, artifact_row, retention_of
 from mb_blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
 from mb_motions import MotionResult, extract_motion, is_motion_file, motion_row
 from mb_scan import WorkspaceError, WorkspaceScan, open_workspace, scan_workspace
@@ -278,7 +278,8 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
             continue
         job_id = job_of_artifact(file.name, job_ids, known_job_ids)
         row_id = artifact_id(file.rel)
-        fp = fingerprint(file.size, file.mtime_ns, file.size > run.max_bytes, job_id, retention)
+        keep = retention_of(file.rel, retention)
+        fp = fingerprint(file.size, file.mtime_ns, file.size > run.max_bytes, job_id, keep)
         if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
             continue
         output = run.outputs.get(file.rel)

@@ -76,6 +76,11 @@ def retention_days(artifact_type: str, temporary: bool, retention: dict) -> int 
     return retention.get(artifact_type, retention.get("default"))
 
 
+def retention_of(rel: str, retention: dict) -> int | None:
+    """Retention days of the artifact at `rel`."""
+    return retention_days(*classify(rel), retention)
+
+
 def mime_type(rel: str) -> str:
     suffix = suffix_of(rel)
     if suffix in MIME_TYPES:

@@ -232,7 +232,7 @@ def blend_job_row(
         "right_ref": right.ref,
         "left_path": left.path,
         "right_path": right.path,
-        "unresolved": {
+        "resolution_notes": {
             side: r.reason for side, r in (("left", left), ("right", right)) if r.reason
         },
         "other_outputs": [f.rel for f in group.outputs[1:]],

@@ -94,9 +94,11 @@ class SyncState:
         """The state to continue from, and why it was discarded (None when it was used)."""
         if not state:
             return cls(), None
-        if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+        if not isinstance(state, dict):
+            return cls(), "saved state is malformed"
+        if state.get("v") != STATE_VERSION:
             return cls(), f"saved state has version {state.get('v')!r}, expected {STATE_VERSION}"
-        parts = {name: state.get(name) or {} for name in ("files", "jobs", "ui", "downloads")}
+        parts = {name: state.get(name, {}) for name in ("files", "jobs", "ui", "downloads")}
         if not all(isinstance(part, dict) for part in parts.values()):
             return cls(), "saved state is malformed"
         return cls(**{name: dict(part) for name, part in parts.items()}), None
