@@ -377,11 +377,11 @@ def remove_vanished_files(run: SyncRun) -> None:
         del run.state.files[key]
         run.wrote("deleted")
     stems = {group.stem_rel for group in blend_groups(run.scan.files)}
-    for stem_rel in [stem for stem in run.state.jobs if stem not in stems]:
+    for stem_rel in [stem for stem in run.state.job_stems() if stem not in stems]:
         job_id = run.state.job_entry(stem_rel)[1]
         if job_id is not None:
             op.delete("blend_jobs", {"job_id": job_id})
-        del run.state.jobs[stem_rel]
+        run.state.forget_job(stem_rel)
         run.wrote("deleted")
     for rel in [rel for rel in run.state.ui if run.scan.get(rel) is None]:
         del run.state.ui[rel]  # a log that is gone: its events stay, its offset goes

@@ -9,7 +9,7 @@ State (a JSON object; every tracked file costs about 25 bytes)::
     {"v": 1,
      "files": {"<key>": "<kind><fingerprint>"},      # one per row in motion_sequences or
                                                       # processing_artifacts
-     "jobs": {"<blend stem path>": "<fingerprint><m><job_id>"},
+     "jobs": {"<blend stem inside build/blend_snn>": "<fingerprint><m><job_id>"},
      "ui": {"<jsonl path>": [<offset consumed>, "<digest of the first line>"]},
      "downloads": {"<artifact key>": [<count>, "<last download, UTC>"]}}
 
@@ -33,6 +33,14 @@ KIND_ARTIFACT = "a"
 ID_HEX_DIGITS = 16
 FINGERPRINT_CHARS = 6
 JOB_DEFAULT, JOB_CUSTOM, JOB_NONE = "d", "c", "n"
+BLEND_FOLDER = "build/blend_snn/"
+
+
+def _job_key(stem_rel: str) -> str:
+    """A blend's key in `jobs`: its stem path inside build/blend_snn."""
+    if not stem_rel.startswith(BLEND_FOLDER):
+        raise ValueError(f"{stem_rel} is not in {BLEND_FOLDER}")
+    return stem_rel[len(BLEND_FOLDER) :]
 
 
 def stable_id(prefix: str, rel: str) -> str:
@@ -117,9 +125,13 @@ class SyncState:
         return state_key(row_id) in self.files
 
     # -- blend jobs ------------------------------------------------------------------------------
+    def job_stems(self) -> list[str]:
+        """Workspace-relative stem paths of every tracked blend."""
+        return [BLEND_FOLDER + key for key in self.jobs]
+
     def job_entry(self, stem_rel: str) -> tuple[str, str | None] | None:
         """(group fingerprint, job id or None) saved for a blend stem, or None if untracked."""
-        value = self.jobs.get(stem_rel)
+        value = self.jobs.get(_job_key(stem_rel))
         if value is None:
             return None
         fp, mark = value[:FINGERPRINT_CHARS], value[FINGERPRINT_CHARS : FINGERPRINT_CHARS + 1]
@@ -130,12 +142,16 @@ class SyncState:
         return fp, None
 
     def set_job(self, stem_rel: str, fp: str, job_id: str | None) -> None:
+        key = _job_key(stem_rel)
         if job_id is None:
-            self.jobs[stem_rel] = fp + JOB_NONE
+            self.jobs[key] = fp + JOB_NONE
         elif job_id == default_job_id(stem_rel):
-            self.jobs[stem_rel] = fp + JOB_DEFAULT
+            self.jobs[key] = fp + JOB_DEFAULT
         else:
-            self.jobs[stem_rel] = fp + JOB_CUSTOM + job_id
+            self.jobs[key] = fp + JOB_CUSTOM + job_id
+
+    def forget_job(self, stem_rel: str) -> None:
+        del self.jobs[_job_key(stem_rel)]
 
     # -- downloads -------------------------------------------------------------------------------
     def downloads_of(self, rel: str) -> tuple[int, str | None]:

@@ -114,11 +114,12 @@ def test_job_entries_store_only_custom_ids():
     state.set_job("build/blend_snn/a__b", "FPFPFP", default_job_id("build/blend_snn/a__b"))
     state.set_job("build/blend_snn/m", "FPFPFP", "blend-0001")
     state.set_job("build/blend_snn/notes", "FPFPFP", None)
-    assert state.jobs == {
-        "build/blend_snn/a__b": "FPFPFPd",
-        "build/blend_snn/m": "FPFPFPcblend-0001",
-        "build/blend_snn/notes": "FPFPFPn",
-    }
+    assert state.jobs == {"a__b": "FPFPFPd", "m": "FPFPFPcblend-0001", "notes": "FPFPFPn"}
+    assert state.job_stems() == [
+        "build/blend_snn/a__b",
+        "build/blend_snn/m",
+        "build/blend_snn/notes",
+    ]
     assert state.job_entry("build/blend_snn/a__b") == (
         "FPFPFP",
         default_job_id("build/blend_snn/a__b"),
@@ -126,6 +127,8 @@ def test_job_entries_store_only_custom_ids():
     assert state.job_entry("build/blend_snn/m") == ("FPFPFP", "blend-0001")
     assert state.job_entry("build/blend_snn/notes") == ("FPFPFP", None)
     assert state.job_entry("build/blend_snn/other") is None
+    state.forget_job("build/blend_snn/notes")
+    assert "notes" not in state.jobs
 
 
 def test_downloads_count_and_keep_the_latest_time():
