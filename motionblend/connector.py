@@ -184,8 +184,8 @@ def update(configuration: dict, state: dict):
         settings["max_file_size_mb"] * __BYTES_PER_MB,
     )
     log.info(f"motionblend: {len(scan.files)} files in {scan.root} ({settings['sync_mode']})")
-    if run.full:
-        sync_state.reset_ui()
+    if run.full and settings["sync_ui_analytics"]:
+        sync_state.reset_ui()  # the logs are read again, so downloads are counted afresh
     sync_motion_sequences(run)
     job_ids = sync_blend_jobs(run)
     if settings["include_artifacts"]:

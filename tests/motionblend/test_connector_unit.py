@@ -643,3 +643,13 @@ def test_artifacts_link_to_jobs_by_blend_name_or_job_id(connector):
     assert connector.job_of_artifact("blend-1.log", job_ids, {"blend-1"}) == "blend-1"
     assert connector.job_of_artifact("a__b.glb.partial", job_ids, set()) == "f00"
     assert connector.job_of_artifact("pipeline.log", job_ids, {"blend-1"}) is None
+
+
+def test_setup_test_lists_the_workspace(connector, tmp_path):
+    assert (
+        "does not exist"
+        in connector.check_workspace({"workspace_path": str(tmp_path / "nope")}).failure
+    )
+    assert "no files" in connector.check_workspace({"workspace_path": str(tmp_path)}).failure
+    write(tmp_path / "seed_motions/a.bvh", BVH)
+    assert connector.check_workspace({"workspace_path": str(tmp_path)}).failure is None
