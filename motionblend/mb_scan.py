@@ -146,37 +146,45 @@ class _Scanner:
             self._enter(path, rel, label, real, linked=False)
 
     def _enter(self, path: str, rel: str, label: str, real: str, linked: bool) -> None:
-        try:
-            info = os.stat(real)
-        except OSError as error:
-            self._unlisted(rel, error)
-            return
-        identity = (info.st_dev, info.st_ino)
-        if identity in self.visited:
-            if linked:
-                self._warn(f"{rel} links to a folder already scanned (or a loop): skipped")
-            return
-        self.visited.add(identity)
-        self._walk(path, rel, label)
+        """Walk the tree under `path` (iteratively: any depth), each real folder once."""
+        pending = [(path, rel, real, linked)]
+        while pending:
+            path, rel, real, linked = pending.pop()
+            try:
+                info = os.stat(real)
+            except OSError as error:
+                self._unlisted(rel, error)
+                continue
+            identity = (info.st_dev, info.st_ino)
+            if identity in self.visited:
+                if linked:
+                    self._warn(f"{rel} links to a folder already scanned (or a loop): skipped")
+                continue
+            self.visited.add(identity)
+            for folder, child in self._list(path, rel, label):
+                pending.append((folder, child, folder, False))
 
-    def _walk(self, path: str, rel: str, label: str) -> None:
+    def _list(self, path: str, rel: str, label: str) -> list[tuple[str, str]]:
+        """Record the files of one folder; return its real sub-folders (path, rel)."""
         try:
             with os.scandir(path) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             self._unlisted(rel, error)
-            return
+            return []
+        folders = []
         for entry in entries:
             child = f"{rel}/{entry.name}"
             try:
                 if entry.is_symlink():
                     self._link(entry, child, label)
                 elif entry.is_dir(follow_symlinks=False):
-                    self._enter(entry.path, child, label, entry.path, linked=False)
+                    folders.append((entry.path, child))
                 elif entry.is_file(follow_symlinks=False):
                     self._add(entry.path, child, label, entry.stat(follow_symlinks=False))
             except OSError as error:  # vanished or unreadable between listing and stat
                 self._warn(f"{child} cannot be read ({error.strerror or error}): skipped")
+        return folders
 
     def _link(self, entry: os.DirEntry, rel: str, label: str) -> None:
         real = os.path.realpath(entry.path)
