@@ -13,9 +13,9 @@ Incremental strategy: every sync lists the workspace with one stat per file (mb_
 keeps, per row, a fingerprint of its file's size and mtime (mb_state, ~25 bytes per file); only
 files whose fingerprint changed are read and written again. A file gone from the workspace has
 its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
-byte offset already consumed. The state is checkpointed every `__CHECKPOINT_EVERY_FILES` files
-written, always describing only rows already handed to the SDK, so a killed sync resumes where
-it stopped. `sync_mode = full` reads every file and every log again.
+byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
+checkpoints per sync), always describing only rows already handed to the SDK, so a killed sync
+resumes where it stopped. `sync_mode = full` reads every file and every log again.
 """
 
 from dataclasses import dataclass, field
@@ -52,7 +52,12 @@ from shared.masking import log
 from shared.timewindows import format_utc, utc_now
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
-__CHECKPOINT_EVERY_FILES = 500
+# Each checkpoint writes the whole state (~25 bytes per file), so a fixed cadence would make a
+# first sync of N files cost O(N^2) in state writes: aim for about 50 checkpoints per sync,
+# every 500 to 5,000 files written (5,000 files buffer ~7,500 rows in the SDK).
+__CHECKPOINTS_PER_SYNC = 50
+__CHECKPOINT_MIN_FILES = 500
+__CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
 __MOTION_ROOTS = ("project_seed", "seed", "build", "blend")
 __ARTIFACT_ROOTS = ("blend", "artifacts")
@@ -178,7 +183,7 @@ def update(configuration: dict, state: dict):
         settings,
         scan,
         sync_state,
-        Checkpointer(every_rows=__CHECKPOINT_EVERY_FILES),
+        Checkpointer(every_rows=checkpoint_cadence(len(scan.files))),
         SequenceIndex(scan.files, scan.root),
         format_utc(utc_now()),
         settings["max_file_size_mb"] * __BYTES_PER_MB,
@@ -195,6 +200,12 @@ def update(configuration: dict, state: dict):
     remove_vanished_files(run)
     run.checkpointer.checkpoint(sync_state.as_dict())
     log.info(f"motionblend: rows written per table: {run.written or 'none'}")
+
+
+def checkpoint_cadence(file_count: int) -> int:
+    """Files written between checkpoints for a workspace of `file_count` files."""
+    wanted = file_count // __CHECKPOINTS_PER_SYNC
+    return min(__CHECKPOINT_MAX_FILES, max(__CHECKPOINT_MIN_FILES, wanted))
 
 
 def sync_motion_sequences(run: SyncRun) -> None:

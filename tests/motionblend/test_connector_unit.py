@@ -653,3 +653,10 @@ def test_setup_test_lists_the_workspace(connector, tmp_path):
     assert "no files" in connector.check_workspace({"workspace_path": str(tmp_path)}).failure
     write(tmp_path / "seed_motions/a.bvh", BVH)
     assert connector.check_workspace({"workspace_path": str(tmp_path)}).failure is None
+
+
+def test_checkpoint_cadence_grows_with_the_workspace(connector):
+    assert connector.checkpoint_cadence(57) == 500
+    assert connector.checkpoint_cadence(2000) == 500
+    assert connector.checkpoint_cadence(100_000) == 2000
+    assert connector.checkpoint_cadence(10_000_000) == 5000
