@@ -15,6 +15,12 @@ Records are derived deterministically from ``(seed, index)`` on demand, so 100,0
 nothing until served. About 2% of the optional values (everything except ``record_id``) are null.
 
 Run standalone for demos: ``python -m tests.mso.simulator --records 600 --api-key K``.
+
+``cache_pages=True`` (CLI ``--cache-pages``), for benchmarks: keep each page's encoded body per
+``(offset, page_size)`` and serve it again as bytes while the data, ``extra_fields`` and the record
+count are unchanged. Building and encoding a 200-record page costs ~10 ms, which alone would cap a
+client at ~14k records/s; a cached page costs only the HTTP exchange. Pages shaped by a pagination
+fault are never cached. Off by default: tests see exactly the uncached behaviour.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import random
 import threading
 import uuid
@@ -157,6 +164,7 @@ class MsoSimulator(LoopbackApi):
         seed: int = 0,
         extra_fields: dict[str, Any] | None = None,
         port: int = 0,
+        cache_pages: bool = False,
     ) -> None:
         super().__init__(port=port)
         self.api_key = api_key
@@ -168,6 +176,13 @@ class MsoSimulator(LoopbackApi):
         self._overrides: dict[int, dict[str, Any]] = {}
         self._key = f"mso-simulator-{seed}".encode()
         self._mask = hashlib.blake2b(b"cursor-mask", key=self._key, digest_size=8).digest()
+        # Opt-in page cache (see the module docstring): encoded bodies per (offset, page_size),
+        # valid for one generation of the data (record count, edits, extra_fields).
+        self.cache_pages = cache_pages
+        self._data_version = 0  # bumped by every edit of the served data
+        self._cache_lock = threading.Lock()
+        self._page_cache: dict[tuple[int, int], bytes] = {}
+        self._cache_generation: tuple | None = None
         self.route("GET", "/mso_data", self._get_mso_data)
 
     def make_faults(self) -> MsoFaults:
@@ -185,6 +200,7 @@ class MsoSimulator(LoopbackApi):
         with self._state_lock:
             start = self._count
             self._count += n
+            self._data_version += 1
             return range(start, self._count)
 
     def update_record(self, index: int, **fields: Any) -> dict[str, Any]:
@@ -193,6 +209,7 @@ class MsoSimulator(LoopbackApi):
             if not 0 <= index < self._count:
                 raise IndexError(index)
             self._overrides.setdefault(index, {}).update(fields)
+            self._data_version += 1
         return self.record(index)
 
     def record(self, index: int) -> dict[str, Any]:
@@ -251,21 +268,50 @@ class MsoSimulator(LoopbackApi):
             if offset is None:
                 return 400, {"error": "Invalid cursor"}, None
 
-        count = self.record_count
+        with self._state_lock:
+            count, data_version = self._count, self._data_version
         end = min(offset + page_size, count)
         has_more = offset + page_size < count
         next_cursor = self._token_for(end) if has_more else None
+        faulted = True
         if self.faults.take("repeat_cursor"):
             has_more, next_cursor = True, self._token_for(offset)
         elif self.faults.take("has_more_without_cursor"):
             has_more, next_cursor = True, None
+        else:
+            faulted = False
 
-        body = {
-            "mso_records": [self.record(i) for i in range(offset, end)],
-            "next_cursor": next_cursor,
-            "has_more": has_more,
-        }
-        return 200, body, None
+        def build() -> dict[str, Any]:
+            return {
+                "mso_records": [self.record(i) for i in range(offset, end)],
+                "next_cursor": next_cursor,
+                "has_more": has_more,
+            }
+
+        if self.cache_pages and not faulted:
+            return 200, self._cached_page((offset, page_size), (count, data_version), build), None
+        return 200, build(), None
+
+    def _cached_page(self, key: tuple[int, int], data: tuple[int, int], build) -> bytes:
+        """The encoded page for ``key``, from the cache while the data generation is unchanged.
+
+        The generation is the record count and data version read with the page's bounds, plus
+        ``extra_fields`` (a public dict that tests may change in place). A page built while the
+        data changed is stored under the old generation, which the next request discards.
+        """
+        extra = json.dumps(self.extra_fields, sort_keys=True, default=repr)
+        generation = (*data, extra)
+        with self._cache_lock:
+            if generation != self._cache_generation:
+                self._page_cache.clear()
+                self._cache_generation = generation
+            body = self._page_cache.get(key)
+        if body is None:
+            body = json.dumps(build()).encode()  # exactly what the base class would send
+            with self._cache_lock:
+                if generation == self._cache_generation:
+                    self._page_cache[key] = body
+        return body
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,10 +321,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument(
+        "--cache-pages",
+        action="store_true",
+        help="serve each page's encoded body from a cache (benchmarks: measure the client)",
+    )
     args = parser.parse_args(argv)
     serve_forever_cli(
         lambda: MsoSimulator(
-            api_key=args.api_key, record_count=args.records, seed=args.seed, port=args.port
+            api_key=args.api_key,
+            record_count=args.records,
+            seed=args.seed,
+            port=args.port,
+            cache_pages=args.cache_pages,
         ),
         verbose=args.verbose,
     )
