@@ -76,7 +76,8 @@ def motionblend_source(tmp_path):
     manifest = generate_workspace(tmp_path / "workspace")
     yield (
         {"workspace_path": str(tmp_path / "workspace")},
-        ("motion_sequences", len(manifest.motions)),
+        # Every motion file has a row: the readable ones and the corrupt ones (as errors).
+        ("motion_sequences", len(manifest.motions) + len(manifest.corrupt)),
     )
 
 
