@@ -276,6 +276,30 @@ def test_removed_files_are_marked_inactive_and_soft_deleted(generated):
     assert len(workspace.read_state()["files"]) == 56 - 4
 
 
+def test_a_restored_file_comes_back_and_a_removed_manifest_changes_the_job(generated):
+    workspace, root = generated.workspace, generated.root
+    assert workspace.sync(configuration(root)).succeeded
+    jog = root / "project/seed_motions/jog.trc"
+    saved = jog.read_bytes()
+    jog.unlink()
+    (root / BLENDS / "mb_walk_wave_0001.json").unlink()
+    assert workspace.sync().succeeded
+    jog.write_bytes(saved)
+    assert workspace.sync().succeeded
+
+    row = by_key(workspace, "motion_sequences")[sid("sequence", "project/seed_motions/jog.trc")]
+    assert row["is_active"] is True and row["_fivetran_deleted"] is False
+    jobs = by_key(workspace, "blend_jobs", include_deleted=True)
+    assert jobs["blend-20240314-0001"]["_fivetran_deleted"] is True
+    fallback = jobs[sid("job", f"{BLENDS}/mb_walk_wave_0001")]
+    assert fallback["_fivetran_deleted"] is False and fallback["sequence_a_id"] is None
+    assert json.loads(fallback["metadata"])["naming"] == "unrecognised_name"
+    preview = by_key(workspace, "processing_artifacts")[
+        sid("artifact", f"{ARTIFACTS}/previews/mb_walk_wave_0001.png")
+    ]
+    assert preview["job_id"] == fallback["job_id"]  # the artifact follows its job's new id
+
+
 def test_rotated_log_is_read_from_the_start_and_a_partial_line_waits(generated):
     workspace, root = generated.workspace, generated.root
     assert workspace.sync(configuration(root)).succeeded
