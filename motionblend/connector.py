@@ -25,7 +25,7 @@ from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
 from mb_artifacts import RETENTION_KEYS, artifact_row, retention_of
 from mb_blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
-from mb_motions import MotionResult, extract_motion, is_motion_file, motion_row
+from mb_motions import MotionResult, clean, extract_motion, is_motion_file, motion_row
 from mb_scan import WorkspaceError, WorkspaceScan, open_workspace, scan_workspace
 from mb_state import (
     KIND_ARTIFACT,
@@ -226,9 +226,9 @@ def sync_motion_sequences(run: SyncRun) -> None:
             run.outputs[file.rel] = result
         row = motion_row(file, result)
         if known is None:
-            op.upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
+            upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
         else:
-            op.update("motion_sequences", row)
+            update_row("motion_sequences", row)
         run.state.set_file(row_id, KIND_MOTION, fp)
         run.wrote("motion_sequences")
 
@@ -258,7 +258,7 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
         if old_id is not None and (row is None or row["job_id"] != old_id):
             op.delete("blend_jobs", {"job_id": old_id})
         if row is not None:
-            op.upsert("blend_jobs", row)
+            upsert("blend_jobs", row)
             job_ids.setdefault(group.name, row["job_id"])
         run.state.set_job(group.stem_rel, fp, row and row["job_id"])
         run.wrote("blend_jobs")
@@ -302,7 +302,7 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
             downloads=run.state.downloads_of(file.rel),
             known_sha256=output.sha256 if output else None,
         )
-        op.upsert("processing_artifacts", row)
+        upsert("processing_artifacts", row)
         run.state.set_file(row_id, KIND_ARTIFACT, fp)
         run.wrote("processing_artifacts")
 
@@ -341,7 +341,7 @@ def read_ui_log(run: SyncRun, file, offset: int) -> None:
     for line, end in complete_lines(file.path, offset):
         event = parse_event(line) if line is not None else None
         if event is not None:
-            op.upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
+            upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
             count_download(run, event)
             events += 1
         elif line is None or line.strip():
@@ -396,6 +396,16 @@ def remove_vanished_files(run: SyncRun) -> None:
         run.wrote("deleted")
     for rel in [rel for rel in run.state.ui if run.scan.get(rel) is None]:
         del run.state.ui[rel]  # a log that is gone: its events stay, its offset goes
+
+
+def upsert(table: str, row: dict) -> None:
+    """op.upsert of a row made safe for the destination (see mb_motions.clean)."""
+    op.upsert(table, clean(row))
+
+
+def update_row(table: str, row: dict) -> None:
+    """op.update (only the columns given) of a row made safe for the destination."""
+    op.update(table, clean(row))
 
 
 def check_workspace(configuration: dict):

@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from mb_motions import STATUS_OK, MotionResult, is_motion_file, stem_and_format
+from mb_motions import STATUS_OK, MotionResult, clean, is_motion_file, stem_and_format
 from mb_scan import ROOT_ORDER, ScannedFile
 from mb_state import default_job_id, sequence_id
 
@@ -244,7 +244,7 @@ def blend_job_row(
 def _job_id(doc: dict, group: BlendGroup) -> str:
     value = doc.get("job_id")
     if isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip():
-        return str(value).strip()
+        return clean(str(value).strip())  # it is also kept in the state, which must encode
     return default_job_id(group.stem_rel)
 
 

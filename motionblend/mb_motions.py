@@ -168,16 +168,24 @@ def as_float(value) -> float | None:
 def json_safe(value):
     """`value` with anything JSON cannot hold made plain: numpy scalars and arrays, tuples,
     bytes; NaN and infinities become null."""
-    return _finite(json.loads(json.dumps(value, default=_plain)))
+    return clean(json.loads(json.dumps(value, default=_plain)))
 
 
-def _finite(value):
+def clean(value):
+    """A row or value the destination can take: NaN and infinities become null, and text with
+    lone surrogates (undecodable bytes from a file) gets `?` in their place."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {clean(key): clean(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [clean(item) for item in value]
     return value
 
 

@@ -8,7 +8,8 @@ Symlinks: a link (to a file or a folder) is followed only when its real path lie
 workspace; anything else is skipped with a warning. Real folders are walked first; linked folders
 afterwards, each real folder at most once (tracked by `(st_dev, st_ino)`), so a link loop or a
 link to a folder already walked is skipped, and the result does not depend on name order.
-Sockets, FIFOs and devices are never listed (opening a FIFO would block the sync).
+Sockets, FIFOs and devices are never listed (opening a FIFO would block the sync), nor is a
+file or folder whose name is not valid UTF-8 (a warning names it).
 
 A folder that cannot be listed is reported in `WorkspaceScan.unlisted`: the caller must not
 treat the files it could not see as deleted.
@@ -106,6 +107,16 @@ def scan_workspace(path: str) -> WorkspaceScan:
     return scan.run()
 
 
+def _is_utf8(name: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (kept by Python as lone surrogates): it
+    could be neither hashed into an id nor written to the destination."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_inside(real: str, root: str) -> bool:
     """True when the real path `real` is `root` or lies below it."""
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
@@ -174,6 +185,10 @@ class _Scanner:
             return []
         folders = []
         for entry in entries:
+            if not _is_utf8(entry.name):
+                shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
+                self._warn(f"{rel}/{shown}: the name is not valid UTF-8: skipped")
+                continue
             child = f"{rel}/{entry.name}"
             try:
                 if entry.is_symlink():

@@ -45,7 +45,9 @@ def _job_key(stem_rel: str) -> str:
 
 def stable_id(prefix: str, rel: str) -> str:
     """16 hex digits of sha256("<prefix>:<rel>")."""
-    return hashlib.sha256(f"{prefix}:{rel}".encode()).hexdigest()[:ID_HEX_DIGITS]
+    # surrogatepass: a path taken from a UI event may hold a lone surrogate (JSON "\udce9").
+    text = f"{prefix}:{rel}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()[:ID_HEX_DIGITS]
 
 
 def sequence_id(rel: str) -> str:

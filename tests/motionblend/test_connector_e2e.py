@@ -384,6 +384,11 @@ def test_hostile_and_broken_files_never_fail_the_sync(generated, tmp_path):
     os.mkfifo(seed / "pipe.bvh")  # opening a FIFO would block the sync forever
     (seed / "folder.glb").mkdir()
     (root / BLENDS / "broken_manifest.json").write_text('{"left": "jog", ')
+    # Lone surrogates in JSON text (undecodable bytes escaped by some writer) in keys and ids.
+    (root / BLENDS / "odd__jog.json").write_text('{"job_id": "j-\\udce9", "left": "\\udce9"}')
+    with (root / UI_LOG).open("a") as log_file:
+        log_file.write('{"interaction_id": "ui-\\udce9", "interaction_type": "download", ')
+        log_file.write('"parameters": {"file_path": "build/\\udce9.png"}}\n')
     result = generated.workspace.sync(configuration(root))
     assert result.succeeded, result.output[-3000:]
     assert not marker.exists()
@@ -398,7 +403,9 @@ def test_hostile_and_broken_files_never_fail_the_sync(generated, tmp_path):
         if r["file_name"] == "broken_manifest.json"
     )
     assert json.loads(artifact["metadata"])["json_valid"] is False
-    assert generated.workspace.count("blend_jobs") == 8  # a broken lone JSON is not a job
+    assert generated.workspace.count("blend_jobs") == 9  # a broken lone JSON is not a job
+    assert "j-?" in by_key(generated.workspace, "blend_jobs")
+    assert "ui-?" in by_key(generated.workspace, "ui_interactions")
 
 
 def test_files_over_the_size_cap_are_skipped_and_not_read(generated):

@@ -29,6 +29,7 @@ from mb_blends import (
 )
 from mb_motions import (
     MotionResult,
+    clean,
     extract_motion,
     is_motion_file,
     json_safe,
@@ -182,6 +183,16 @@ def test_scan_lists_regular_files_of_the_roots_in_order(tmp_path):
     assert scan.complete and scan.get("seed_motions/a.bvh").size == 1
 
 
+def test_names_that_are_not_utf8_are_skipped_with_a_warning(tmp_path):
+    write(tmp_path / "seed_motions/ok.bvh")
+    os.makedirs(os.path.join(os.fsencode(tmp_path), b"seed_motions"), exist_ok=True)
+    with open(os.path.join(os.fsencode(tmp_path), b"seed_motions", b"caf\xe9.bvh"), "wb") as f:
+        f.write(b"x")
+    scan = scan_workspace(str(tmp_path))
+    assert [f.rel for f in scan.files] == ["seed_motions/ok.bvh"]
+    assert scan.warnings == ["seed_motions/caf\\xe9.bvh: the name is not valid UTF-8: skipped"]
+
+
 def test_scan_refuses_links_leaving_the_workspace_and_survives_loops(tmp_path):
     workspace, outside = tmp_path / "ws", tmp_path / "outside"
     write(outside / "secret.bvh")
@@ -286,6 +297,12 @@ def test_npy_without_sidecar_uses_the_default_fps(tmp_path):
     np.save(path, np.zeros((48, 5, 3), dtype=np.float32))
     result = extract_motion(scanned(path, "a.npy"), max_bytes=1 << 20, default_fps=24)
     assert (result.fps, result.duration_seconds, result.joint_count) == (24.0, 2.0, 5)
+
+
+def test_clean_replaces_lone_surrogates_and_non_finite_numbers():
+    row = {"a": "caf\udce9", "b": [float("inf"), 1.5], "c\udce9": {"d": float("nan")}}
+    assert clean(row) == {"a": "caf?", "b": [None, 1.5], "c?": {"d": None}}
+    assert sequence_id("build/\udce9.png") == sequence_id("build/\udce9.png")
 
 
 def test_json_safe_makes_numpy_and_nan_plain():
