@@ -7,13 +7,12 @@ temporary file), then its type, then `default`. Metadata is cheap to get: line a
 counts of a log (streamed), width/height of a PNG/GIF/JPEG header, top-level keys of a JSON file.
 """
 
-import json
 import mimetypes
 import re
 import struct
 from datetime import UTC, datetime
 
-from mb_motions import file_sha256, is_motion_file
+from mb_motions import file_sha256, is_motion_file, load_json
 from mb_scan import ScannedFile
 from mb_state import artifact_id, sequence_id
 
@@ -152,8 +151,8 @@ def json_metadata(path: str, size: int) -> dict:
     with open(path, "rb") as handle:
         raw = handle.read()
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = load_json(raw)
+    except ValueError as error:
         return {"json_valid": False, "json_error": str(error)}
     if isinstance(document, dict):
         keys = list(document)

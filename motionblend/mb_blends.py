@@ -8,12 +8,18 @@ only where both sides are known sequence names, preferring the longest left name
 is never split on blindly: a side that does not resolve stays null and `metadata` says why.
 """
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
 
-from mb_motions import STATUS_OK, MotionResult, clean, is_motion_file, stem_and_format
+from mb_motions import (
+    STATUS_OK,
+    MotionResult,
+    clean,
+    is_motion_file,
+    load_json,
+    stem_and_format,
+)
 from mb_scan import ROOT_ORDER, ScannedFile
 from mb_state import default_job_id, sequence_id
 
@@ -168,10 +174,10 @@ def read_manifest(file: ScannedFile) -> Manifest:
         return Manifest(None, f"manifest is {file.size} bytes, over {MAX_MANIFEST_BYTES}")
     try:
         with open(file.path, "rb") as handle:
-            document = json.loads(handle.read().decode("utf-8"))
+            document = load_json(handle.read())
     except OSError as error:
         return Manifest(None, f"cannot read manifest: {error.strerror or error}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:
         return Manifest(None, f"manifest is not valid JSON: {error}")
     if not isinstance(document, dict):
         return Manifest(None, f"manifest is a JSON {type(document).__name__}, not an object")

@@ -23,6 +23,7 @@ STATUS_ERROR = "error"
 STATUS_TOO_LARGE = "skipped_too_large"
 STATUS_UNSUPPORTED = "unsupported"
 HASH_CHUNK_BYTES = 1 << 20
+MAX_JSON_DEPTH = 64  # deeper JSON (a manifest, a UI event) is refused as malformed
 
 
 @dataclass
@@ -169,6 +170,35 @@ def json_safe(value):
     """`value` with anything JSON cannot hold made plain: numpy scalars and arrays, tuples,
     bytes; NaN and infinities become null."""
     return clean(json.loads(json.dumps(value, default=_plain)))
+
+
+def nesting_depth(value) -> int:
+    """How deeply lists and dicts nest in `value` (counted without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def load_json(raw: bytes):
+    """Parse JSON text from a file; ValueError for anything unusable, including nesting deeper
+    than MAX_JSON_DEPTH (which would overflow the stack here or in the SDK)."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8: {error}") from None
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(str(error)) from None
+    if nesting_depth(document) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return document
 
 
 def clean(value):

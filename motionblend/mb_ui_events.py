@@ -8,10 +8,11 @@ replaced) and is read from the start. A line that is not a JSON object, or longe
 """
 
 import hashlib
-import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
+
+from mb_motions import load_json
 
 from shared.timewindows import parse_utc
 
@@ -74,8 +75,8 @@ def complete_lines(path: str, offset: int) -> Iterator[tuple[bytes | None, int]]
 def parse_event(line: bytes) -> dict | None:
     """The event object of a line, or None when the line is malformed."""
     try:
-        event = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        event = load_json(line)
+    except ValueError:
         return None
     return event if isinstance(event, dict) else None
 

@@ -389,6 +389,8 @@ def test_hostile_and_broken_files_never_fail_the_sync(generated, tmp_path):
     with (root / UI_LOG).open("a") as log_file:
         log_file.write('{"interaction_id": "ui-\\udce9", "interaction_type": "download", ')
         log_file.write('"parameters": {"file_path": "build/\\udce9.png"}}\n')
+        log_file.write('{"interaction_id": "ui-deep", "parameters": ' + "[" * 50_000 + "\n")
+    (root / BLENDS / "deep.json").write_text("[" * 50_000 + "]" * 50_000)
     result = generated.workspace.sync(configuration(root))
     assert result.succeeded, result.output[-3000:]
     assert not marker.exists()
@@ -406,6 +408,8 @@ def test_hostile_and_broken_files_never_fail_the_sync(generated, tmp_path):
     assert generated.workspace.count("blend_jobs") == 9  # a broken lone JSON is not a job
     assert "j-?" in by_key(generated.workspace, "blend_jobs")
     assert "ui-?" in by_key(generated.workspace, "ui_interactions")
+    assert "ui-deep" not in by_key(generated.workspace, "ui_interactions")
+    assert f"{UI_LOG}: skipped 1 malformed line(s)" in result.output  # the deep one
 
 
 def test_files_over_the_size_cap_are_skipped_and_not_read(generated):
