@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.benchmarks import BENCHMARKS, writer_ceiling
+from tests.benchmarks import motionblend as motionblend_bench
 from tests.benchmarks import mso as mso_bench
 from tests.benchmarks.__main__ import write_results
 from tests.benchmarks.common import checked, render_report, sync_seconds
@@ -131,3 +132,41 @@ def test_mso_benchmark_runs(tmp_path, sdk_home):
     assert pair["ceiling"]["rows"] == pair["connector"]["rows"] == 2000
     assert details["end_to_end_small"]["rows"] == details["ceiling_small"]["rows"] == 400
     assert "PASS" in render_report(report) or "MISS" in render_report(report)
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_motionblend_benchmark_runs(tmp_path, sdk_home):
+    report = motionblend_bench.run(
+        tmp_path,
+        sdk_home,
+        files=100,
+        first_rounds=1,
+        unchanged_rounds=1,
+        bvh_runs=5,
+        state_files=1000,
+    )
+    details = report.details
+    syncs = details["syncs"]
+    first, unchanged, touched = syncs["first"], syncs["unchanged"][0], syncs["touched"]
+    assert_positive(first, (*RUN_FIELDS, "files_per_second", "upserts"))
+    assert_positive(unchanged, ("sync_seconds", "wall_seconds", "peak_rss_mb", "sync_ratio"))
+    assert_positive(first["state"], ("bytes_on_disk", "bytes_json_dumps", "file_entries"))
+    assert all(first["table_rows"][table] > 0 for table in motionblend_bench.TABLES)
+    assert unchanged["upserts"] == unchanged["updates"] == 0
+    assert touched["upserts"] + touched["updates"] == 1
+    assert touched["rows_written"] == touched["expected_rows"]
+    side = syncs["connector_side_unchanged"]
+    assert_positive(side, ("seconds", "ratio", "checkpoints_per_pass"))
+    assert side["writes_per_pass"] == 0
+    state = details["state"]
+    assert state["workspace_files"] == 1000 and state["ui_logs"] == 10
+    assert_positive(state, ("bytes", "bytes_per_file", "bytes_per_file_entry", "jobs"))
+    if details["bvh"] is not None:  # the real samples may be absent
+        for part in ("read_metadata", "file_sha256", "missing_frames", "extract_motion"):
+            assert_positive(details["bvh"][part], ("median_ms", "first_ms"))
+    for fig in report.figures:
+        assert math.isfinite(fig.value), fig
+    targets = [fig for fig in report.figures if fig.target]
+    assert len(targets) >= 4 and all(isinstance(fig.passed, bool) for fig in targets)
+    assert "update()" in render_report(report)

@@ -17,5 +17,5 @@ BENCHMARKS below. They run in this order.
 BENCHMARKS = [
     "writer_ceiling",  # the SDK writer's ceiling; the others are compared with it
     "mso",
-    # "motionblend",
+    "motionblend",
 ]
