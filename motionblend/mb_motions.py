@@ -9,6 +9,7 @@ a format the readers recognise but cannot read (ASCII FBX) gives `"unsupported"`
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -93,37 +94,35 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
     if truncated:
         return MotionResult(STATUS_ERROR, truncated, sha256=digest)
     details = json_safe(metadata.details)
-    duration = metadata.duration_seconds
-    if metadata.frame_count and metadata.fps:
-        # One definition for every format: frames / fps. The GLB and FBX readers report the
-        # time of the last key ((frames - 1) / fps); keep their figure in the metadata.
-        duration = metadata.frame_count / metadata.fps
-        if metadata.duration_seconds is not None and metadata.duration_seconds != duration:
-            details["reader_duration_seconds"] = metadata.duration_seconds
     return MotionResult(
         STATUS_OK,
         frame_count=metadata.frame_count,
         joint_count=metadata.joint_count,
         fps=metadata.fps,
-        duration_seconds=duration,
+        # As each format defines it: frames / fps for BVH, TRC and NPY; the key span of the
+        # longest clip for glTF; the longest animation stack for FBX.
+        duration_seconds=metadata.duration_seconds,
         details=details,
         sha256=digest,
     )
 
 
 def missing_frames(path: str, metadata) -> str | None:
-    """Why a text format holds fewer frames than its header announces (None if complete).
+    """Why a BVH or TRC file was cut short in its data section (None if it was not).
 
-    The readers take frame counts from the header without decoding the data, so a BVH or TRC
-    file cut short in its data section would look fine; counting its data lines catches it.
+    The readers take frame counts from headers without decoding the data, so a file cut short
+    would look fine. A BVH with fewer motion lines than its header announces is truncated. A
+    TRC whose complete rows merely differ from NumFrames is only noted in its metadata
+    warnings (exports sometimes disagree with their headers); it is truncated when it also
+    ends in the middle of a row.
     """
     announced = metadata.frame_count
     if not announced:
         return None
     if metadata.file_format == "trc":
         rows = metadata.details.get("data_rows")
-        if isinstance(rows, int) and rows < announced:
-            return f"truncated TRC file: {rows} data rows, the header says NumFrames {announced}"
+        if isinstance(rows, int) and rows < announced and not ends_with_newline(path):
+            return f"truncated TRC file: it ends mid-row after {rows} of {announced} frames"
         return None
     if metadata.file_format != "bvh":
         return None
@@ -137,6 +136,12 @@ def missing_frames(path: str, metadata) -> str | None:
     if rows < announced:
         return f"truncated BVH file: {rows} motion lines, the header says Frames {announced}"
     return None
+
+
+def ends_with_newline(path: str) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) in (b"\n", b"\r")
 
 
 def motion_row(file: ScannedFile, result: MotionResult) -> dict:

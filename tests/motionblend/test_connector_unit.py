@@ -689,3 +689,26 @@ def test_checkpoint_cadence_grows_with_the_workspace(connector):
     assert connector.checkpoint_cadence(2000) == 500
     assert connector.checkpoint_cadence(100_000) == 2000
     assert connector.checkpoint_cadence(10_000_000) == 5000
+
+
+TRC_HEADER = (
+    "PathFileType\t4\t(X/Y/Z)\tshort.trc\n"
+    "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\n"
+    "60\t60\tNUMFRAMES\t1\tmm\t60\n"
+    "Frame#\tTime\tm1\t\t\n"
+    "\t\tX1\tY1\tZ1\n"
+    "\n"
+)
+
+
+def test_trc_with_fewer_complete_rows_than_numframes_is_ok_with_a_warning(tmp_path):
+    rows = "".join(f"{i + 1}\t{i / 60:.4f}\t1.5\t2.5\t3.5\n" for i in range(4))
+    source = TRC_HEADER + rows
+    path = tmp_path / "short.trc"
+    path.write_text(source.replace("NUMFRAMES", "6"))
+    result = extract_motion(scanned(path, "short.trc"), max_bytes=10**6, default_fps=30)
+    assert result.status == "ok"
+    assert any("6" in w and "4" in w for w in result.details["warnings"])
+    path.write_text(source.replace("NUMFRAMES", "6")[:-4])  # now cut mid-row
+    result = extract_motion(scanned(path, "short.trc"), max_bytes=10**6, default_fps=30)
+    assert result.status == "error" and "ends mid-row" in result.error
