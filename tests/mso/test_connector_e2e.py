@@ -5,7 +5,12 @@ from datetime import timedelta
 import pytest
 
 from shared.timewindows import format_utc, utc_now
-from tests.harness import assert_no_secrets, assert_same_tables, kill_after_checkpoints
+from tests.harness import (
+    assert_no_secrets,
+    assert_same_tables,
+    kill_after_checkpoints,
+    kill_after_seconds,
+)
 from tests.mso.simulator import MsoSimulator
 
 pytestmark = pytest.mark.e2e
@@ -124,6 +129,27 @@ def test_resume_after_kills_matches_an_uninterrupted_sync(connector_workspace):
         result = resumed.sync()
         assert result.succeeded
         assert result.operations["upserts"] == 2000
+    assert_same_tables(resumed, reference, {"mso_records": "record_id"})
+
+
+def test_resume_after_a_kill_between_checkpoints_matches_an_uninterrupted_sync(
+    connector_workspace,
+):
+    with MsoSimulator(api_key=API_KEY, record_count=8_000) as sim:
+        settings = configuration(sim, page_size="200")
+        reference = connector_workspace("mso")
+        assert reference.sync(settings).succeeded
+
+        sim.faults.delay_seconds = 0.05  # ~40 pages take > 2 s: the kill lands mid-sync
+        resumed = connector_workspace("mso")
+        resumed.write_configuration(settings)
+        assert kill_after_seconds(resumed, 2.5)
+        saved = resumed.read_state()
+        # Whatever was committed matches the state: nothing past the saved cursor was kept.
+        written = resumed.count("mso_records") if resumed.tables() else 0
+        assert written == (sim.cursor_offset(saved["cursor"]) if saved else 0)
+        sim.faults.delay_seconds = 0
+        assert resumed.sync().succeeded
     assert_same_tables(resumed, reference, {"mso_records": "record_id"})
 
 
