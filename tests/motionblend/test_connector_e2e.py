@@ -224,9 +224,12 @@ def test_unchanged_workspace_writes_nothing_and_a_touched_file_only_itself(gener
     assert workspace.sync(configuration(root)).succeeded
     first = by_key(workspace, "motion_sequences")
 
+    state_before = workspace.read_state()
     result = workspace.sync()
     assert result.succeeded
     assert (result.operations["upserts"], result.operations["updates"]) == (0, 0)
+    assert result.operations["checkpoints"] == 0  # nothing new: nothing to commit
+    assert workspace.read_state() == state_before
 
     touched = root / "project/seed_motions/jog.trc"
     os.utime(touched, (1_900_000_000, 1_900_000_000))
@@ -236,6 +239,8 @@ def test_unchanged_workspace_writes_nothing_and_a_touched_file_only_itself(gener
     assert result.succeeded
     # The changed motion is updated in place (keeping discovered_at); the new event upserted.
     assert (result.operations["upserts"], result.operations["updates"]) == (1, 1)
+    assert result.operations["checkpoints"] == 1
+    assert workspace.read_state() != state_before
     row = by_key(workspace, "motion_sequences")[sid("sequence", "project/seed_motions/jog.trc")]
     assert moment(row["last_modified"]).timestamp() == 1_900_000_000
     assert row["discovered_at"] == first[row["sequence_id"]]["discovered_at"]
