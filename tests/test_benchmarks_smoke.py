@@ -157,8 +157,9 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
     assert touched["upserts"] + touched["updates"] == 1
     assert touched["rows_written"] == touched["expected_rows"]
     side = syncs["connector_side_unchanged"]
-    assert_positive(side, ("seconds", "ratio", "checkpoints_per_pass"))
+    assert_positive(side, ("seconds", "ratio"))
     assert side["writes_per_pass"] == 0
+    assert side["checkpoints_per_pass"] == 0  # nothing new: nothing committed
     state = details["state"]
     assert state["workspace_files"] == 1000 and state["ui_logs"] == 10
     assert_positive(state, ("bytes", "bytes_per_file", "bytes_per_file_entry", "jobs"))
