@@ -23,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tests.harness import ConnectorWorkspace
+from tests.harness import ConnectorWorkspace, SyncResult
 
 WRAPPER = Path(__file__).resolve().parent / "rusage_wrapper.py"
 RUN_TIMEOUT_SECONDS = 1800
@@ -89,6 +89,36 @@ def sync_seconds(output: str) -> float | None:
     return seconds + 86400 if seconds < 0 else seconds  # the run crossed midnight
 
 
+def measured_sync(
+    workspace: MeasuredWorkspace,
+    label: str,
+    configuration: dict | None = None,
+    timeout: float = RUN_TIMEOUT_SECONDS,
+) -> tuple[DebugRun, SyncResult]:
+    """One measured sync of `workspace`, continuing from its saved state (kept afterwards).
+
+    A failed sync raises BenchmarkError with the end of its output.
+    """
+    result = workspace.sync(configuration, timeout=timeout)
+    if not result.succeeded:
+        raise BenchmarkError(f"{label}: the sync failed:\n{result.output[-3000:]}")
+    usage = json.loads(workspace.usage_path.read_text())
+    seconds = sync_seconds(result.output)
+    if seconds is None or seconds <= 0:  # the SDK changed its log lines (or took < 1 ms)
+        seconds = usage["wall_seconds"]
+    memory = _SDK_MEMORY.search(result.output)
+    run = DebugRun(
+        rows=result.operations.get("upserts", 0),
+        checkpoints=result.operations.get("checkpoints", result.checkpoints),
+        sync_seconds=seconds,
+        wall_seconds=usage["wall_seconds"],
+        cpu_seconds=usage["user_seconds"] + usage["system_seconds"],
+        peak_rss_mb=usage["maxrss_kib"] / 1024,
+        sdk_peak_growth_mb=float(memory.group(2)) if memory else float("nan"),
+    )
+    return run, result
+
+
 def debug_run(
     connector: str, configuration: dict, workdir: Path, home: Path, label: str = "run"
 ) -> DebugRun:
@@ -100,23 +130,7 @@ def debug_run(
     root = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=workdir))
     try:
         workspace = MeasuredWorkspace(connector, root / "workspace", home)
-        result = workspace.sync(configuration, timeout=RUN_TIMEOUT_SECONDS)
-        if not result.succeeded:
-            raise BenchmarkError(f"{label}: the sync failed:\n{result.output[-3000:]}")
-        usage = json.loads(workspace.usage_path.read_text())
-        seconds = sync_seconds(result.output)
-        memory = _SDK_MEMORY.search(result.output)
-        if seconds is None or seconds <= 0:  # the SDK changed its log lines: fall back
-            seconds = usage["wall_seconds"]
-        return DebugRun(
-            rows=result.operations.get("upserts", 0),
-            checkpoints=result.operations.get("checkpoints", result.checkpoints),
-            sync_seconds=seconds,
-            wall_seconds=usage["wall_seconds"],
-            cpu_seconds=usage["user_seconds"] + usage["system_seconds"],
-            peak_rss_mb=usage["maxrss_kib"] / 1024,
-            sdk_peak_growth_mb=float(memory.group(2)) if memory else float("nan"),
-        )
+        return measured_sync(workspace, label, configuration)[0]
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -41,7 +41,6 @@ from pathlib import Path
 from unittest import mock
 
 from tests.benchmarks.common import (
-    _SDK_MEMORY,
     BenchmarkError,
     DebugRun,
     Figure,
@@ -50,8 +49,8 @@ from tests.benchmarks.common import (
     Table,
     checked,
     figure,
+    measured_sync,
     progress,
-    sync_seconds,
 )
 from tests.harness import SyncResult, load_connector_module
 from tests.motionblend.sample_workspace import BENCHMARK_FILES, generate_workspace
@@ -96,30 +95,6 @@ def rows_written(output: str) -> dict[str, int]:
     if not found or found[-1] == "none":
         return {}
     return ast.literal_eval(found[-1])
-
-
-def measured_sync(
-    workspace: MeasuredWorkspace, label: str, configuration: dict | None = None
-) -> tuple[DebugRun, SyncResult]:
-    """One measured sync of `workspace`, continuing from its saved state (kept afterwards)."""
-    result = workspace.sync(configuration)
-    if not result.succeeded:
-        raise BenchmarkError(f"{label}: the sync failed:\n{result.output[-3000:]}")
-    usage = json.loads(workspace.usage_path.read_text())
-    seconds = sync_seconds(result.output)
-    if seconds is None or seconds <= 0:  # the SDK changed its log lines (or took < 1 ms)
-        seconds = usage["wall_seconds"]
-    memory = _SDK_MEMORY.search(result.output)
-    run = DebugRun(
-        rows=result.operations.get("upserts", 0),
-        checkpoints=result.operations.get("checkpoints", result.checkpoints),
-        sync_seconds=seconds,
-        wall_seconds=usage["wall_seconds"],
-        cpu_seconds=usage["user_seconds"] + usage["system_seconds"],
-        peak_rss_mb=usage["maxrss_kib"] / 1024,
-        sdk_peak_growth_mb=float(memory.group(2)) if memory else float("nan"),
-    )
-    return run, result
 
 
 def run_summary(run: DebugRun, result: SyncResult) -> dict:
