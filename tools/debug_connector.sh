@@ -33,11 +33,8 @@ python "$repo/tools/sdk_env.py"
 if [ "$reset" = 1 ]; then
   fivetran reset "$folder" --yes
 fi
-# The SDK deletes a requirements.txt that lists no package (mso needs only the pre-installed
-# requests); keep the repository's copy.
-requirements=$(cat "$folder/requirements.txt" 2>/dev/null || true)
 status=0
-fivetran debug "$folder" --configuration "$configuration" || status=$?
-[ -f "$folder/requirements.txt" ] || printf '%s\n' "$requirements" >"$folder/requirements.txt"
+"$repo/tools/keeping_requirements.sh" "$folder" \
+  fivetran debug "$folder" --configuration "$configuration" || status=$?
 python "$repo/tools/warehouse_summary.py" "$folder/files/warehouse.db"
 exit "$status"

@@ -20,6 +20,9 @@ from tools.sdk_env import FIVETRAN, REPO_ROOT, offline_env
 from tools.warehouse_summary import table_counts
 
 DEMO_DIR = REPO_ROOT / "files" / "demo"
+KEEPING_REQUIREMENTS = (
+    REPO_ROOT / "tools" / "keeping_requirements.sh"
+)  # the SDK deletes empty ones
 SIMULATOR_START_SECONDS = 20
 SYNC_TIMEOUT_SECONDS = 170
 OPERATION_NAMES = ("Upserts", "Updates", "Deletes", "Checkpoints")
@@ -64,12 +67,11 @@ def run_debug(connector: str, configuration: dict) -> DemoRun:
     config_path = DEMO_DIR / f"{connector}.configuration.json"
     config_path.write_text(json.dumps(configuration, indent=2))
     log_path = DEMO_DIR / f"{connector}.log"
-    # The SDK deletes a requirements.txt that lists no package; keep the repository's copy.
-    requirements = REPO_ROOT / connector / "requirements.txt"
-    kept = requirements.read_text() if requirements.exists() else None
     started = time.monotonic()
+    folder = REPO_ROOT / connector
     proc = subprocess.run(
-        [str(FIVETRAN), "debug", str(REPO_ROOT / connector), "--configuration", str(config_path)],
+        [str(KEEPING_REQUIREMENTS), str(folder), str(FIVETRAN), "debug", str(folder)]
+        + ["--configuration", str(config_path)],
         env=offline_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -78,8 +80,6 @@ def run_debug(connector: str, configuration: dict) -> DemoRun:
         timeout=SYNC_TIMEOUT_SECONDS,
     )
     log_path.write_text(proc.stdout)
-    if kept is not None and not requirements.exists():
-        requirements.write_text(kept)
     operations = {}
     for line in proc.stdout.splitlines():
         name, _, count = line.strip().partition("|")

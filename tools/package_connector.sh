@@ -7,13 +7,9 @@ folder=$(cd "$1" && pwd)
 connector=$(basename "$folder")
 package="$folder/files/$connector.zip"
 
-# The SDK deletes a requirements.txt that lists no package (mso needs only the pre-installed
-# requests); keep the repository's copy.
-requirements=$(cat "$folder/requirements.txt" 2>/dev/null || true)
-status=0
-fivetran package "$folder" --non-interactive >/dev/null || status=$?
-[ -f "$folder/requirements.txt" ] || printf '%s\n' "$requirements" >"$folder/requirements.txt"
-[ "$status" = 0 ] || { echo "package ($connector): fivetran package failed" >&2; exit 1; }
+"$(dirname "$0")/keeping_requirements.sh" "$folder" \
+  fivetran package "$folder" --non-interactive >/dev/null ||
+  { echo "package ($connector): fivetran package failed" >&2; exit 1; }
 
 python - "$package" <<'PY' || { echo "package ($connector): shared/ is missing from $package" >&2; exit 1; }
 import sys, zipfile
