@@ -56,8 +56,8 @@ from workspace.ui_events import (
     complete_lines,
     download_path,
     event_time,
-    head_digest,
     interaction_row,
+    line_digest,
     parse_event,
     start_offset,
 )
@@ -82,7 +82,11 @@ def validate_configuration(configuration: dict) -> dict:
             f"(known: {', '.join(RETENTION_KEYS)})"
         )
     try:
-        settings["storage"] = open_storage(settings["workspace_path"])
+        settings["storage"] = open_storage(
+            settings["workspace_path"],
+            settings["gcs_service_account_json"],
+            settings["gcs_endpoint"],
+        )
     except WorkspaceError as error:
         raise ValueError(str(error)) from error
     return settings
@@ -165,6 +169,7 @@ class SyncRun:
     discovered_at: str
     max_bytes: int
     outputs: dict[str, MotionResult] = field(default_factory=dict)  # blend outputs read now
+    known: dict[str, tuple] = field(default_factory=dict)  # manifests read now: (metadata, sha)
     written: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -255,7 +260,10 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
             if saved[1] is not None:
                 job_ids.setdefault(group.name, saved[1])
             continue
-        row = blend_job_row(group, manifest_of(group), output_of(run, group), run.index)
+        manifest = manifest_of(group)
+        if manifest and manifest.content:
+            run.known[group.manifest.rel] = manifest.content
+        row = blend_job_row(group, manifest, output_of(run, group), run.index)
         old_id = saved[1] if saved else None
         if old_id is not None and (row is None or row["job_id"] != old_id):
             op.delete("blend_jobs", {"job_id": old_id})
@@ -302,7 +310,7 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
             retention=retention,
             max_bytes=run.max_bytes,
             downloads=run.state.downloads_of(file.rel),
-            known_sha256=output.sha256 if output else None,
+            known=({}, output.sha256) if output and output.sha256 else run.known.get(file.rel),
         )
         upsert("processing_artifacts", row)
         run.state.set_file(row_id, KIND_ARTIFACT, fp)
@@ -327,9 +335,12 @@ def sync_ui_interactions(run: SyncRun) -> None:
 
 def read_ui_log(run: SyncRun, file, offset: int) -> None:
     """Upsert each complete new line of one log, advancing its saved offset line by line."""
-    head = head_digest(file) if offset == 0 else run.state.ui[file.rel][1]
+    head = None if offset == 0 else run.state.ui[file.rel][1]
+    first = offset == 0  # the head digest comes from the same read as the events
     malformed, first_bad, events = 0, None, 0
     for line, end in complete_lines(file, offset):
+        if first:
+            head, first = line_digest(line), False
         event = parse_event(line) if line is not None else None
         if event is not None:
             upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
@@ -338,8 +349,10 @@ def read_ui_log(run: SyncRun, file, offset: int) -> None:
         elif line is None or line.strip():
             malformed += 1
             first_bad = first_bad if first_bad is not None else end - len(line or b"")
-        run.state.ui[file.rel] = [end, head]
+        run.state.ui[file.rel] = [end, head, file.version]
         run.wrote("ui_interactions", 1 if event is not None else 0)
+    if offset and run.state.ui[file.rel][2:] != [file.version]:  # same log, nothing new
+        run.state.ui[file.rel] = [*run.state.ui[file.rel][:2], file.version]
     if malformed:
         log.warning(
             f"motionblend: {file.rel}: skipped {malformed} malformed line(s) "
