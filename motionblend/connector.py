@@ -1,22 +1,24 @@
 """MotionBlend workspace connector: motion files, blend jobs, artifacts and UI events.
 
-Source: a MotionBlend workspace folder (`workspace_path`) with, all optional,
-`project/seed_motions/` (the primary library), `seed_motions/`, `build/build_motions/`,
-`build/blend_snn/` (blend outputs and their `<name>.json` manifests), `build/demo_artifacts/`
-(generated files and logs) and `build/ui_analytics/*.jsonl` (UI event logs). See README.md.
+Source: a MotionBlend workspace (`workspace_path`: a folder, or `gs://bucket/prefix` in Google
+Cloud Storage) with, all optional, `project/seed_motions/` (the primary library),
+`seed_motions/`, `build/build_motions/`, `build/blend_snn/` (blend outputs and their
+`<name>.json` manifests), `build/demo_artifacts/` (generated files and logs) and
+`build/ui_analytics/*.jsonl` (UI event logs). See README.md.
 
 Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
 build/demo_artifacts and build/blend_snn) and `ui_interactions` (one per logged UI event).
 
-Incremental strategy: every sync lists the workspace once (workspace.storage: one stat per
-file). The state keeps, per row, a fingerprint of its file's size and version (the mtime)
-(workspace.state, ~25 bytes per file); only
-files whose fingerprint changed are read and written again. A file gone from the workspace has
-its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
-byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
-checkpoints per sync), always describing only rows already handed to the SDK, so a killed sync
-resumes where it stopped. `sync_mode = full` reads every file and every log again.
+Incremental strategy: every sync lists the workspace once through the storage seam
+(workspace.storage: one stat per file, or one paged listing of the bucket). The state keeps,
+per row, a fingerprint of its file's size and version (the mtime, or the GCS generation)
+(workspace.state, ~25 bytes per file); only files whose fingerprint changed are read and
+written again. A file gone from the workspace has its rows soft-deleted (and `is_active =
+false` in motion_sequences), only after a listing that saw everything. UI logs are read from
+the byte offset already consumed. The state is checkpointed every 500-5,000 files written
+(about 50 checkpoints per sync), always describing only rows already handed to the SDK, so a
+killed sync resumes where it stopped. `sync_mode = full` reads every file and every log again.
 """
 
 import copy

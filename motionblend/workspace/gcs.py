@@ -17,7 +17,9 @@ their offset; the rotation check reads only the head). A generation overwritten 
 since the listing reads as an unreadable file (OSError), like a local file that vanished.
 
 Transient errors (429, 5xx, connection resets, timeouts) are retried with exponential backoff
-by the client's own retry support (`google.cloud.storage.retry.DEFAULT_RETRY`'s predicate).
+by the client's own retry support (`google.cloud.storage.retry.DEFAULT_RETRY`'s predicate); a
+download cut midway resumes from the bytes already received (a ranged GET), so the SHA-256
+computed on the way stays right.
 """
 
 import contextlib
@@ -38,6 +40,7 @@ from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
+from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
 from google.cloud.storage.retry import DEFAULT_RETRY
 from google.oauth2 import service_account
 
@@ -57,6 +60,8 @@ BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 KEY_FIELDS = ("type", "client_email", "private_key", "token_uri")
 _CALL_ERRORS = (
     api_exceptions.GoogleAPIError,
+    DataCorruption,  # the content did not match its md5/crc32c
+    InvalidResponse,
     auth_exceptions.GoogleAuthError,
     ConnectionError,
     OSError,
@@ -192,8 +197,9 @@ class GcsStorage:
             ) from None
         except auth_exceptions.RefreshError as error:
             raise WorkspaceError(
-                "motionblend: gcs_service_account_json was refused when asking for an access "
-                f"token ({describe_error(error)}); check that the key is active"
+                "motionblend: the GCS credentials (gcs_service_account_json, or the "
+                f"application-default ones) were refused ({describe_error(error)}); check that "
+                "the key is active"
             ) from None
         except _CALL_ERRORS as error:
             raise WorkspaceError(

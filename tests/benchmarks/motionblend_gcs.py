@@ -2,7 +2,8 @@
 
 (1) First sync of `generate_workspace(root, files=2000)` uploaded to a bucket, through the
     counting proxy of tests/motionblend/fake_gcs.py: objects/s over update() and GET (download)
-    requests per object the sync had to read (target: <= 1), list pages.
+    requests per object (target: <= 1), list pages; and the first sync of the same workspace
+    from its folder, run right after, for the ratio.
 (2) Unchanged second sync: its requests. Target: list pages only (no download, no other call).
 (3) Peak RSS of a sync of the base workspace with a 500 MB artifact added to the bucket (and
     `max_file_size_mb` above it, so it is downloaded and hashed), next to the same sync without
@@ -68,6 +69,11 @@ def syncs(gcs: FakeGcs, workdir: Path, home: Path, files: int) -> dict:
         run, result = measured_sync(workspace, "unchanged sync")
         unchanged = {**run.as_dict(), **request_counts(proxy)}
         unchanged["writes"] = sum(result.operations.get(k, 0) for k in ("upserts", "updates"))
+    progress(f"{NAME}: first sync of the same workspace from its folder (side by side)")
+    folder = MeasuredWorkspace(CONNECTOR, workdir / "folder", home)
+    run, _ = measured_sync(folder, "folder sync", {"workspace_path": str(manifest.root)})
+    first["folder_files_per_second"] = uploaded / run.sync_seconds
+    first["ratio_to_folder"] = first["objects_per_second"] / first["folder_files_per_second"]
     return {"first": first, "unchanged": unchanged}
 
 
@@ -129,6 +135,8 @@ def run(
     first, unchanged = measured["first"], measured["unchanged"]
     figures = [
         figure("(1) 1st sync: objects/s over update()", first["objects_per_second"], "obj/s"),
+        figure("(1) same workspace from a folder", first["folder_files_per_second"], "files/s"),
+        figure("(1) bucket / folder, side by side", first["ratio_to_folder"], "x"),
         checked(
             "(1) 1st sync: GET (download) requests per object",
             first["gets_per_object"],

@@ -5,8 +5,10 @@ One emulator serves the whole module; each test uses its own bucket. The connect
 only through `gcs_endpoint` (STORAGE_EMULATOR_HOST is never set).
 """
 
+import hashlib
 import json
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -180,6 +182,23 @@ def test_incremental_on_a_bucket_list_only_then_one_update_one_delete_then_appen
         -3000:
     ]
     assert "ui-gcs-2" in by_key(workspace, "ui_interactions")
+
+
+def test_a_download_cut_midway_resumes_and_hashes_right(gcs, proxy):
+    """In process (no sync): the storage seam itself, through the proxy."""
+    from workspace.scan import scan_workspace
+    from workspace.storage import open_storage
+
+    data = bytes(range(256)) * 20_000  # 5 MB
+    gcs.emulator.bucket("cut").blob(f"{PREFIX}/seed_motions/take.bvh").upload_from_string(data)
+    storage = open_storage(f"gs://cut/{PREFIX}", None, proxy.base_url)
+    (file,) = scan_workspace(storage).files
+    proxy.faults.reset_mid_body_next(1)
+    with storage.local_copy(file) as (local, digest):
+        assert Path(local.path).read_bytes() == data
+    assert digest == hashlib.sha256(data).hexdigest()
+    ranges = [r.headers.get("range") for r in proxy.downloads()]
+    assert len(ranges) == 2 and ranges[0] is None and ranges[1].startswith("bytes=")
 
 
 def test_wrong_bucket_fails_at_once_naming_workspace_path(gcs, connector_workspace):
