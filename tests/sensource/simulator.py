@@ -111,6 +111,7 @@ class SenSourceSimulator(LoopbackApi):
         self.clock = clock
         self.seed = seed
         self._tokens: dict[str, list[float]] = {}  # token -> [issued at (monotonic), calls]
+        self.issued_tokens: list[str] = []  # every token ever issued (for secret scans)
         self._token_lock = threading.Lock()
         self.entities = self._make_entities(zones, spaces)
         self.route("POST", "/oauth/token", self._issue_token)
@@ -163,6 +164,7 @@ class SenSourceSimulator(LoopbackApi):
         token = secrets.token_hex(20)
         with self._token_lock:
             self._tokens[token] = [time.monotonic(), 0]
+            self.issued_tokens.append(token)
         lifetime = self.token_lifetime
         expires_in = int(lifetime) if float(lifetime).is_integer() else lifetime
         return 200, {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}, None
