@@ -235,7 +235,7 @@ def sync_hourly(
                 )
             log.warning(
                 f"sensource: {table} {where}: {truncation}; requesting windows of "
-                f"{windows.step} instead"
+                f"{windows.step / __HOUR:g} hours instead"
             )
             continue
         for record in records:
