@@ -171,3 +171,17 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
     targets = [fig for fig in report.figures if fig.target]
     assert len(targets) >= 4 and all(isinstance(fig.passed, bool) for fig in targets)
     assert "update()" in render_report(report)
+
+
+@pytest.mark.slow
+def test_sensource_benchmark_runs(tmp_path, sdk_home):
+    from tests.benchmarks import sensource as sensource_bench
+
+    report = sensource_bench.run(tmp_path, sdk_home, days=3, zones=2, spaces=2)
+    first, later = report.details["first"], report.details["later"]
+    assert first["hourly_rows"] >= 3 * 24 * 4 and first["token_requests"] == 1
+    assert first["static_requests"] == later["static_requests"] == 5
+    assert later["data_requests"] == {"traffic": 1, "occupancy": 1}
+    assert later["requests"] == 8 and later["hourly_rows"] == 4 * 4
+    assert all(isinstance(fig.passed, bool) for fig in report.figures if fig.target)
+    assert first["rows_per_second"] > 0

@@ -81,7 +81,25 @@ def motionblend_source(tmp_path):
     )
 
 
-SOURCES = {"mso": mso_source, "motionblend": motionblend_source}
+@contextlib.contextmanager
+def sensource_source(tmp_path):
+    import datetime
+
+    from tests.sensource.simulator import SenSourceSimulator
+
+    with SenSourceSimulator(client_id="package-client", client_secret="package-secret") as sim:
+        today = datetime.datetime.now(datetime.UTC).date().isoformat()
+        configuration = {
+            "client_id": "package-client",
+            "client_secret": "package-secret",
+            "auth_url": sim.token_url,
+            "base_url": sim.api_url,
+            "start_date": today,
+        }
+        yield configuration, ("zone", 3)
+
+
+SOURCES = {"mso": mso_source, "motionblend": motionblend_source, "sensource": sensource_source}
 
 
 @pytest.mark.slow

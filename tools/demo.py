@@ -106,10 +106,30 @@ def demo_motionblend() -> DemoRun:
     return run_debug("motionblend", {"workspace_path": str(workspace)})
 
 
+def demo_sensource() -> DemoRun:
+    """60 days of hourly traffic (4 zones) and occupancy (3 spaces) from the simulator."""
+    from datetime import UTC, datetime, timedelta
+
+    client = ("demo-client-id", "demo-client-secret")
+    args = ["--zones", "4", "--spaces", "3", "--history-days", "60"]
+    args += ["--client-id", client[0], "--client-secret", client[1]]
+    with simulator("tests.sensource.simulator", *args) as base_url:
+        start = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+        configuration = {
+            "client_id": client[0],
+            "client_secret": client[1],
+            "auth_url": f"{base_url}/oauth/token",
+            "base_url": f"{base_url}/api",
+            "start_date": start,
+        }
+        return run_debug("sensource", configuration)
+
+
 # Each connector issue adds its demo here: (connector folder, function).
 DEMOS: list[tuple[str, Callable[[], DemoRun]]] = [
     ("mso", demo_mso),
     ("motionblend", demo_motionblend),
+    ("sensource", demo_sensource),
 ]
 
 
