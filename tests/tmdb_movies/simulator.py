@@ -72,7 +72,9 @@ def _hex_id(*parts: Any) -> str:
 
 
 def _stamp(rng: random.Random) -> str:
-    moment = dt.datetime(2015, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randrange(3e8))
+    moment = dt.datetime(2015, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+        seconds=rng.randrange(300_000_000)
+    )
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rng.randrange(1000):03d}Z"
 
 
