@@ -195,7 +195,7 @@ def sync_movies(session, settings: dict, progress: SyncProgress, filmographies: 
         progress.rows_written(written + len(filmographies[movie_id]))
     progress.finish()
     log.info(
-        f"tmdb: synced {len(to_fetch) - skipped} movies"
+        f"tmdb: synced {len(to_fetch) - skipped} movies in {session.requests_sent} requests"
         + (f"; skipped {skipped} that TMDB no longer has" if skipped else "")
     )
 
@@ -402,11 +402,18 @@ def api_session(settings: dict, max_retries: int = __MAX_RETRIES):
         auth = BearerToken(settings["read_access_token"])
     else:
         auth = ApiKeyQuery("api_key", settings["api_key"])
-    return make_session(
+    session = make_session(
         auth=auth,
         retry=RetryPolicy(max_retries=max_retries),
         requests_per_second=settings["requests_per_second"],
     )
+    session.requests_sent = 0  # retries included; reported at the end of the sync
+
+    def count(response, *args, **kwargs):
+        session.requests_sent += 1
+
+    session.hooks["response"].append(count)
+    return session
 
 
 def check_connection(configuration: dict):

@@ -162,7 +162,7 @@ class TmdbSimulator(LoopbackApi):
         """The movie as /movie/{id} serves it, without appended parts."""
         rng = random.Random(f"{self.seed}/movie/{movie_id}")
         released = rng.random() > 0.1
-        budget = rng.choice([0, rng.randrange(5, 250) * 1_000_000])
+        budget = rng.randrange(5, 250) * 1_000_000 if rng.random() > 0.2 else 0
         movie = {
             "adult": False,
             "backdrop_path": f"/b{movie_id}.jpg",

@@ -56,6 +56,7 @@ def test_first_sync_writes_typed_tables_with_bearer_token(connector_workspace, s
     extra_review_pages = 2 * 2  # two movies with 45 reviews: pages 2 and 3
     assert len(simulator.requests) == len(movie_ids) + extra_review_pages + 2 * 2
     assert sorted(movie_requests(simulator)) == movie_ids
+    assert f"synced {len(movie_ids)} movies in {len(simulator.requests)} requests" in result.output
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in simulator.requests)
     assert all("api_key" not in r.query for r in simulator.requests)
 
@@ -161,6 +162,7 @@ def test_later_syncs_fetch_only_new_and_changed_movies(connector_workspace, simu
     today = utc_now().date().isoformat()
     assert simulator.requests[-1].query["start_date"] == today
     assert result.operations["upserts"] == 0
+    assert "synced 0 movies in 3 requests" in result.output
 
     # A changed movie, a credit removed, a new movie, a new movie TMDB answers 404 for.
     changed = simulator.filmographies[525][0]
