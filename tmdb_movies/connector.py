@@ -27,6 +27,7 @@ per movie. The state is checkpointed after the rows it describes were written (e
 hundred rows and at the end).
 """
 
+import functools
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -41,6 +42,7 @@ from shared.config import ConfigSpec
 from shared.http import ApiError, AuthenticationError, NotFoundError, RetryPolicy, make_session
 from shared.masking import log
 from shared.pagination import PaginationError, numbered_pages
+from shared.prefetch import prefetched
 from shared.timewindows import date_windows, utc_now
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
@@ -53,6 +55,8 @@ __CHANGES_WINDOW = timedelta(days=14)
 __MAX_PAGES = 500
 # Rows between checkpoints: a movie writes a few dozen, so a killed sync redoes a few movies.
 __CHECKPOINT_ROWS = 500
+# Movies fetched ahead of the writes (bounds the memory they hold).
+__PREFETCH_MOVIES = 8
 __STATUS_MESSAGE = re.compile(r'"status_message":\s*"([^"]*)"')
 
 
@@ -181,12 +185,13 @@ def sync_movies(session, settings: dict, progress: SyncProgress, filmographies: 
     to_fetch = movies_to_fetch(session, settings, progress, set(filmographies))
     log.info(f"tmdb: {len(to_fetch)} of {len(filmographies)} movies to fetch")
     skipped = 0
-    for movie_id in to_fetch:
-        movie = fetch_movie(session, settings, movie_id)
-        if movie is None:
+    # Fetching runs ahead in a worker thread, so that writes fill the rate limit's pauses.
+    fetch = functools.partial(fetch_movie, session, settings)
+    for movie_id, fetched in prefetched(to_fetch, fetch, depth=__PREFETCH_MOVIES):
+        if fetched is None:
             skipped += 1
             continue
-        written = write_movie(session, settings, movie)
+        written = write_movie(*fetched)
         for person_id, crew_item in sorted(filmographies[movie_id].items()):
             op.upsert("director_movies", tables.director_movie_row(person_id, crew_item))
             progress.linked[person_id].add(movie_id)
@@ -218,19 +223,16 @@ def movies_to_fetch(session, settings: dict, progress: SyncProgress, credited: s
     return sorted(new | again)
 
 
-def write_movie(session, settings: dict, movie: dict) -> int:
-    """Upsert a movie, its credits and every page of its reviews; return rows written."""
+def write_movie(movie: dict, reviews: list) -> int:
+    """Upsert a movie, its credits and its reviews; return rows written."""
     movie_id = movie["id"]
     op.upsert("movies", tables.movie_row(movie))
     credit_rows = tables.credit_rows(movie_id, movie["credits"])
     for row in credit_rows:
         op.upsert("credits", row)
-    reviews = 0
-    if settings["include_reviews"]:
-        for review in fetch_reviews(session, settings, movie_id, movie["reviews"]):
-            op.upsert("reviews", tables.review_row(movie_id, review))
-            reviews += 1
-    return 1 + len(credit_rows) + reviews
+    for review in reviews:
+        op.upsert("reviews", tables.review_row(movie_id, review))
+    return 1 + len(credit_rows) + len(reviews)
 
 
 # -- fetching: HTTP failures become messages that say what to do -----------------------------
@@ -290,8 +292,11 @@ def parse_directed_movies(body, person_id: int) -> dict[int, dict]:
     return directed
 
 
-def fetch_movie(session, settings: dict, movie_id: int) -> dict | None:
-    """One movie with its credits and first review page, or None when TMDB has no such movie."""
+def fetch_movie(session, settings: dict, movie_id: int) -> tuple[dict, list] | None:
+    """A movie (with its credits) and all its reviews, or None when TMDB has no such movie.
+
+    One request for the movie, its credits and the first review page, one per further page.
+    """
     appended = "credits,reviews" if settings["include_reviews"] else "credits"
     try:
         body = fetch_json(
@@ -307,7 +312,10 @@ def fetch_movie(session, settings: dict, movie_id: int) -> dict | None:
             "skipped, and tried again next sync"
         )
         return None
-    return parse_movie(body, movie_id, settings["include_reviews"])
+    movie = parse_movie(body, movie_id, settings["include_reviews"])
+    if not settings["include_reviews"]:
+        return movie, []
+    return movie, list(fetch_reviews(session, settings, movie_id, movie["reviews"]))
 
 
 def parse_movie(body, movie_id: int, include_reviews: bool) -> dict:
