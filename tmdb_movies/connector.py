@@ -34,7 +34,6 @@ from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
-from tmdb import tables
 
 from shared.auth import ApiKeyQuery, BearerToken
 from shared.checkpoint import Checkpointer
@@ -44,6 +43,7 @@ from shared.masking import log
 from shared.pagination import PaginationError, numbered_pages
 from shared.prefetch import prefetched
 from shared.timewindows import date_windows, utc_now
+from tmdb import tables
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 __MAX_RETRIES = 5
