@@ -380,8 +380,12 @@ def fetch_changed_movie_ids(session, settings: dict, since: date, until: date) -
 
         try:
             for page in numbered_pages(fetch, max_pages=__MAX_PAGES):
-                changed.update(item["id"] for item in page.items if is_id(item.get("id")))
-        except (PaginationError, AttributeError) as error:
+                changed.update(
+                    item["id"]
+                    for item in page.items
+                    if isinstance(item, dict) and is_id(item.get("id"))
+                )
+        except PaginationError as error:
             raise TmdbSyncError(f"tmdb: movies changed {start} to {last}: {error}") from error
     log.info(f"tmdb: /movie/changes lists {len(changed)} movies changed since {since}")
     return changed
