@@ -99,7 +99,21 @@ def sensource_source(tmp_path):
         yield configuration, ("zone", 3)
 
 
-SOURCES = {"mso": mso_source, "motionblend": motionblend_source, "sensource": sensource_source}
+@contextlib.contextmanager
+def tmdb_movies_source(tmp_path):
+    from tests.tmdb_movies.simulator import TmdbSimulator
+
+    with TmdbSimulator(api_key="package-test-key", directors={525: 3}) as sim:
+        # The tmdb/ package must ship and import from the unzipped folder.
+        yield {"api_key": "package-test-key", "base_url": sim.api_url}, ("movies", 3)
+
+
+SOURCES = {
+    "mso": mso_source,
+    "motionblend": motionblend_source,
+    "sensource": sensource_source,
+    "tmdb_movies": tmdb_movies_source,
+}
 
 
 @pytest.mark.slow

@@ -19,4 +19,5 @@ BENCHMARKS = [
     "mso",
     "motionblend",
     "sensource",
+    "tmdb_movies",
 ]
