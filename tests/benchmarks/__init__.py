@@ -19,4 +19,6 @@ BENCHMARKS = [
     "mso",
     "motionblend",
     "motionblend_gcs",  # the same connector on a gs:// workspace (fake-gcs-server)
+    "sensource",
+    "tmdb_movies",
 ]
