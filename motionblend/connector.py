@@ -23,6 +23,7 @@ killed sync resumes where it stopped. `sync_mode = full` reads every file and ev
 
 import copy
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
@@ -31,6 +32,7 @@ from fivetran_connector_sdk import Operations as op
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
 from shared.masking import log
+from shared.prefetch import prefetched
 from shared.timewindows import format_utc, utc_now
 from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
 from workspace.blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
@@ -72,6 +74,7 @@ __CHECKPOINTS_PER_SYNC = 50
 __CHECKPOINT_MIN_FILES = 500
 __CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
+__READ_AHEAD = 8  # files read (downloaded, on GCS) ahead of the writes, in one worker thread
 
 
 def validate_configuration(configuration: dict) -> dict:
@@ -229,27 +232,32 @@ def checkpoint_cadence(file_count: int) -> int:
 
 def sync_motion_sequences(run: SyncRun) -> None:
     """One row per motion file; a first sighting is upserted, a changed file updated in place
-    (so `discovered_at` keeps the first sighting)."""
+    (so `discovered_at` keeps the first sighting). Files are read a few ahead of the writes,
+    in a worker thread (on GCS the downloads then overlap the writes)."""
+    changed = []
     for file in run.scan.files:
         if file.root not in MOTION_ROOTS or not is_motion_file(file.rel):
             continue
-        row_id = sequence_id(file.rel)
-        known = run.state.file_entry(row_id)
+        known = run.state.file_entry(sequence_id(file.rel))
         fp = motion_fingerprint(file, run.scan, run.max_bytes, run.settings["default_fps"])
-        if known == KIND_MOTION + fp and not run.full:
-            continue
-        result = extract_motion(
-            file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
-        )
+        if known != KIND_MOTION + fp or run.full:
+            changed.append((file, fp, known is None))
+    for (file, fp, first_sighting), result in prefetched(
+        changed, lambda item: extract(run, item[0]), depth=__READ_AHEAD
+    ):
         if file.root == BLEND:
             run.outputs[file.rel] = result
         row = motion_row(file, result)
-        if known is None:
+        if first_sighting:
             upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
         else:
             update_row("motion_sequences", row)
-        run.state.set_file(row_id, KIND_MOTION, fp)
+        run.state.set_file(sequence_id(file.rel), KIND_MOTION, fp)
         run.wrote("motion_sequences")
+
+
+def extract(run: SyncRun, file) -> MotionResult:
+    return extract_motion(file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"])
 
 
 def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
@@ -293,20 +301,22 @@ def output_of(run: SyncRun, group: BlendGroup) -> MotionResult | None:
 
 
 def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
-    """One row per file of build/demo_artifacts and build/blend_snn that changed."""
+    """One row per file of build/demo_artifacts and build/blend_snn that changed (read a few
+    ahead of the writes, like motion files)."""
     known_job_ids = set(job_ids.values())
     retention = run.settings["retention_days"]
+    changed = []
     for file in run.scan.files:
         if file.root not in ARTIFACT_ROOTS:
             continue
         job_id = job_of_artifact(file.name, job_ids, known_job_ids)
-        row_id = artifact_id(file.rel)
         keep = retention_of(file.rel, retention)
         fp = fingerprint(file.size, file.version, file.size > run.max_bytes, job_id, keep)
-        if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
+        if run.state.file_entry(artifact_id(file.rel)) == KIND_ARTIFACT + fp and not run.full:
             continue
         output = run.outputs.get(file.rel)
-        row = artifact_row(
+        row_of = partial(
+            artifact_row,
             file,
             job_id=job_id,
             retention=retention,
@@ -314,8 +324,10 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
             downloads=run.state.downloads_of(file.rel),
             known=({}, output.sha256) if output and output.sha256 else run.known.get(file.rel),
         )
+        changed.append((file, fp, row_of))
+    for (file, fp, _), row in prefetched(changed, lambda item: item[2](), depth=__READ_AHEAD):
         upsert("processing_artifacts", row)
-        run.state.set_file(row_id, KIND_ARTIFACT, fp)
+        run.state.set_file(artifact_id(file.rel), KIND_ARTIFACT, fp)
         run.wrote("processing_artifacts")
 
 
