@@ -66,13 +66,9 @@ class BlendInputs:
     missing_reason: str | None = None  # why a side is unresolved, from the catalog
 
 
-class InputError(Exception):
-    """An input cannot be read as positions (the row's metrics_error)."""
-
-
-def assess_blend(inputs: BlendInputs, read, config: MetricsConfig, computed_at: str) -> dict:
-    """The blend_quality_metrics row of one blend job."""
-    row = {
+def metrics_row(inputs: BlendInputs, config: MetricsConfig, computed_at: str) -> dict:
+    """The row of a blend before measuring: what the job says, metrics null, status ok."""
+    return {
         "blend_id": inputs.blend_id,
         "left_motion_id": inputs.left_motion_id,
         "right_motion_id": inputs.right_motion_id,
@@ -87,6 +83,15 @@ def assess_blend(inputs: BlendInputs, read, config: MetricsConfig, computed_at: 
         "metrics_status": STATUS_OK,
         "metrics_error": None,
     }
+
+
+class InputError(Exception):
+    """An input cannot be read as positions (the row's metrics_error)."""
+
+
+def assess_blend(inputs: BlendInputs, read, config: MetricsConfig, computed_at: str) -> dict:
+    """The blend_quality_metrics row of one blend job."""
+    row = metrics_row(inputs, config, computed_at)
     try:
         left, left_fps = _positions(inputs.left_path, "left source", inputs, read)
         right, right_fps = _positions(inputs.right_path, "right source", inputs, read)
@@ -147,6 +152,8 @@ def _positions(path: str | None, what: str, inputs: BlendInputs, read):
     """(positions, fps stated by the file or its JSON sidecar) of one input."""
     if path is None:
         reason = f": {inputs.missing_reason}" if inputs.missing_reason else ""
+        if what == "blend output":
+            raise InputError("the blend job has no output file")
         raise InputError(f"{what} is unknown{reason}")
     fmt = posixpath.splitext(path)[1].lstrip(".").lower()
     try:

@@ -31,8 +31,10 @@ class MetricsConfig:
     fid_threshold: float = 5.0  # has_distribution_mismatch when fid is above this
     spike_factor: float = 4.0  # has_velocity_spike when max speed > this x median speed
     rough_smoothness: float = 0.5  # has_rough_transition when smoothness is below this
-    weights: dict = field(default_factory=lambda: {"smoothness": 0.4, "fid": 0.3, "coverage": 0.3})
-    thresholds: dict = field(
+    quality_weights: dict = field(
+        default_factory=lambda: {"smoothness": 0.4, "fid": 0.3, "coverage": 0.3}
+    )
+    quality_thresholds: dict = field(
         default_factory=lambda: {"excellent": 0.8, "good": 0.65, "acceptable": 0.5}
     )
 
@@ -52,7 +54,9 @@ class MetricsConfig:
             problems.append(f"spike_factor must be at least 1, got {self.spike_factor}")
         if not 0 < self.rough_smoothness <= 1:
             problems.append(f"rough_smoothness must be in (0, 1], got {self.rough_smoothness}")
-        problems += _check_weights(self.weights) + _check_thresholds(self.thresholds)
+        problems += _check_weights(self.quality_weights) + _check_thresholds(
+            self.quality_thresholds
+        )
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -65,7 +69,7 @@ class MetricsConfig:
             value = settings.get(item.name)
             if value is None:
                 continue
-            if item.name in ("weights", "thresholds"):
+            if item.name in ("quality_weights", "quality_thresholds"):
                 value = _numbers_of(item.name, value)
             values[item.name] = value
         return cls(**values)
@@ -76,7 +80,7 @@ class MetricsConfig:
     def category(self, score: float) -> str:
         """excellent / good / acceptable / poor for a quality score."""
         for name in CATEGORIES[:-1]:
-            if score >= self.thresholds[name]:
+            if score >= self.quality_thresholds[name]:
                 return name
         return CATEGORIES[-1]
 
@@ -94,19 +98,22 @@ def _numbers_of(name: str, mapping: dict) -> dict:
 
 def _check_weights(weights: dict) -> list[str]:
     if set(weights) != set(WEIGHT_KEYS):
-        return [f"weights must name exactly {', '.join(WEIGHT_KEYS)}"]
+        return [f"quality_weights must name exactly {', '.join(WEIGHT_KEYS)}"]
     if any(not (math.isfinite(w) and w >= 0) for w in weights.values()):
-        return ["weights must be non-negative numbers"]
+        return ["quality_weights must be non-negative numbers"]
     if abs(sum(weights.values()) - 1) > 1e-9:
-        return [f"weights must sum to 1 (quality_score is in [0, 1]), not {sum(weights.values())}"]
+        return [
+            "quality_weights must sum to 1 (quality_score is in [0, 1]), "
+            f"not {sum(weights.values())}"
+        ]
     return []
 
 
 def _check_thresholds(thresholds: dict) -> list[str]:
     names = CATEGORIES[:-1]
     if set(thresholds) != set(names):
-        return [f"thresholds must name exactly {', '.join(names)}"]
+        return [f"quality_thresholds must name exactly {', '.join(names)}"]
     values = [thresholds[name] for name in names]
     if not all(0 < v <= 1 for v in values) or values != sorted(values, reverse=True):
-        return ["thresholds must be in (0, 1] with excellent >= good >= acceptable"]
+        return ["quality_thresholds must be in (0, 1] with excellent >= good >= acceptable"]
     return []

@@ -103,7 +103,7 @@ def blend_metrics(
     smoothness = 1.0 / (1.0 + max(0.0, motion["acceleration_ratio"] - 1.0))
     fid = frechet_distance(xl, xr, xb, rates, config)
     coverage = coverage_of(xl, xr, xb, config)
-    weights = config.weights
+    weights = config.quality_weights
     score = (
         weights["smoothness"] * smoothness
         + weights["fid"] * math.exp(-fid / config.fid_scale)

@@ -8,9 +8,9 @@ positions are mixed.
 
 import numpy as np
 import pytest
+
 from blend_quality.config import MetricsConfig
 from blend_quality.metrics import blend_metrics, transition_window
-
 from tests.motionblend import sample_workspace as sw
 
 FPS = 30

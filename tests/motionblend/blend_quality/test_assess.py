@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+
 from blend_quality.assess import METRIC_COLUMNS, BlendInputs, assess_blend
 from blend_quality.config import METRICS_VERSION, MetricsConfig
-
 from tests.motionblend import sample_workspace as sw
 from tests.motionblend.blend_quality.generated import WINDOW, aligned, crossfade
 
@@ -89,7 +89,7 @@ def test_same_metrics_whatever_the_units_of_each_file(files):
 @pytest.mark.parametrize(
     "changes, status, message",
     [
-        ({"output_path": None}, "error", "blend output is unknown"),
+        ({"output_path": None}, "error", "the blend job has no output file"),
         (
             {"right_path": None, "missing_reason": "no motion file named 'x'"},
             "error",

@@ -6,8 +6,8 @@ import struct
 
 import numpy as np
 import pytest
-from blend_quality.positions import PositionsError, read_positions
 
+from blend_quality.positions import PositionsError, read_positions
 from tests.motionblend import sample_workspace as sw
 from tests.motionblend.conftest import sample_params
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from blend_quality.config import MetricsConfig
 from blend_quality.metrics import (
     MetricsInputError,
@@ -10,7 +11,6 @@ from blend_quality.metrics import (
     blend_metrics,
     transition_window,
 )
-
 from tests.motionblend.blend_quality.generated import (
     FPS,
     WINDOW,
@@ -179,8 +179,8 @@ def test_quality_score_and_category_use_the_configured_constants(walk_and_jog):
     expected = 0.4 * m["transition_smoothness"] + 0.3 * np.exp(-m["fid"] / 5) + 0.3 * m["coverage"]
     assert m["quality_score"] == pytest.approx(expected)
     strict = MetricsConfig(
-        weights={"smoothness": 1.0, "fid": 0.0, "coverage": 0.0},
-        thresholds={"excellent": 0.99, "good": 0.98, "acceptable": 0.97},
+        quality_weights={"smoothness": 1.0, "fid": 0.0, "coverage": 0.0},
+        quality_thresholds={"excellent": 0.99, "good": 0.98, "acceptable": 0.97},
     )
     m2 = measure(walk, jog, blend, config=strict)
     assert m2["quality_score"] == pytest.approx(m["transition_smoothness"])
@@ -193,9 +193,12 @@ def test_quality_score_and_category_use_the_configured_constants(walk_and_jog):
         ({"coverage_tau": 0.0}, "coverage_tau must be a positive number"),
         ({"transition_default_frames": 1}, "transition_default_frames must be at least 2"),
         ({"spike_factor": 0.5}, "spike_factor must be at least 1"),
-        ({"weights": {"smoothness": 0.5, "fid": 0.3, "coverage": 0.3}}, "sum to 1"),
-        ({"weights": {"smoothness": 1.0}}, "exactly smoothness, fid, coverage"),
-        ({"thresholds": {"excellent": 0.5, "good": 0.65, "acceptable": 0.4}}, "excellent >="),
+        ({"quality_weights": {"smoothness": 0.5, "fid": 0.3, "coverage": 0.3}}, "sum to 1"),
+        ({"quality_weights": {"smoothness": 1.0}}, "exactly smoothness, fid, coverage"),
+        (
+            {"quality_thresholds": {"excellent": 0.5, "good": 0.65, "acceptable": 0.4}},
+            "excellent >=",
+        ),
     ],
 )
 def test_config_refuses_values_that_break_the_formulas(changes, message):
@@ -205,10 +208,15 @@ def test_config_refuses_values_that_break_the_formulas(changes, message):
 
 def test_config_from_settings_reads_strings_of_mappings_and_keeps_defaults():
     config = MetricsConfig.from_settings(
-        {"coverage_tau": 0.2, "weights": {"smoothness": "0.5", "fid": "0.25", "coverage": "0.25"}}
+        {
+            "coverage_tau": 0.2,
+            "quality_weights": {"smoothness": "0.5", "fid": "0.25", "coverage": "0.25"},
+        }
     )
     assert config.coverage_tau == 0.2
-    assert config.weights == {"smoothness": 0.5, "fid": 0.25, "coverage": 0.25}
+    assert config.quality_weights == {"smoothness": 0.5, "fid": 0.25, "coverage": 0.25}
     assert config.fid_scale == 5.0
-    with pytest.raises(ValueError, match="fid is 'x', not a number"):
-        MetricsConfig.from_settings({"weights": {"smoothness": "1", "fid": "x", "coverage": "0"}})
+    with pytest.raises(ValueError, match="quality_weights: fid is 'x', not a number"):
+        MetricsConfig.from_settings(
+            {"quality_weights": {"smoothness": "1", "fid": "x", "coverage": "0"}}
+        )

@@ -5,9 +5,9 @@ import io
 
 import numpy as np
 import pytest
-from blend_quality.positions import PositionsError, parse_bvh, read_positions, sidecar_fps
 from scipy.spatial.transform import Rotation
 
+from blend_quality.positions import PositionsError, parse_bvh, read_positions, sidecar_fps
 from tests.motionblend import sample_workspace as sw
 from tests.motionblend.blend_quality.generated import assert_same_metrics, measure
 from tests.motionblend.conftest import sample_params
