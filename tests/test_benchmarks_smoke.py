@@ -176,7 +176,7 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
 
 def test_blend_quality_benchmark_runs(tmp_path):
     report = blend_quality_bench.run(tmp_path, tmp_path, blends=3, bvh_runs=1)
-    for threads in ("default_threads", "single_thread"):
+    for threads in ("as_connector", "two_blas_threads"):
         run = report.details["metrics"][threads]
         assert run["blends"] == 3 and sum(run["categories"].values()) == 3
         assert_positive(run, ("blends_per_second", "ms_per_blend", "peak_rss_mb"))
