@@ -327,51 +327,63 @@ def _numbers(line: str, count: int, number: int) -> list[float]:
 
 
 def forward_kinematics(skeleton: Skeleton, values: np.ndarray) -> np.ndarray:
-    """World positions (T, J, 3) of every joint for channel values (T, C), vectorised over T."""
+    """World positions (T, J, 3) of every joint for channel values (T, C), vectorised over T.
+
+    A joint's world rotation is its parent's turned by each of its rotation channels in turn
+    (right-multiplied: each turn only mixes two columns, so no 3x3 products), and its position
+    is its parent's plus the parent's world rotation applied to its local translation. Arrays
+    are kept frames-last (3, 3, T) so every step runs over contiguous rows.
+    """
     frames = values.shape[0]
-    cos, sin = np.cos(np.radians(values)), np.sin(np.radians(values))
-    world: list[np.ndarray | None] = []  # per joint: world rotation (T, 3, 3), None = identity
-    positions = np.empty((frames, len(skeleton.names), 3))
+    channel_rows = np.ascontiguousarray(values.T)  # (C, T)
+    radians = np.radians(channel_rows)
+    cos, sin = np.cos(radians), np.sin(radians)
+    world: list[np.ndarray | None] = []  # per joint: world rotation (3, 3, T), None = identity
+    positions = np.empty((len(skeleton.names), 3, frames))
     column = 0
     for joint, parent in enumerate(skeleton.parents):
-        local, translation = None, skeleton.offsets[joint]
+        translation, turns = skeleton.offsets[joint][:, None], []  # (3, 1) or (3, T)
         for channel in skeleton.channels[joint]:
             axis = _AXES[channel[0]]
             if channel[1:] == "position":
-                translation = np.broadcast_to(translation, (frames, 3)).copy()
-                translation[:, axis] += values[:, column]
+                translation = (
+                    np.repeat(translation, frames, axis=1)
+                    if translation.shape[1] == 1
+                    else translation
+                )
+                translation[axis] += channel_rows[column]
             else:
-                turn = _axis_rotation(axis, cos[:, column], sin[:, column])
-                local = turn if local is None else local @ turn
+                turns.append((axis, column))
             column += 1
-        if parent < 0:
-            positions[:, joint] = translation
-            world.append(local)
+        above = world[parent] if parent >= 0 else None
+        if above is not None:  # the parent's rotation applied to the translation, per frame
+            translation = (
+                above[:, 0] * translation[0]
+                + above[:, 1] * translation[1]
+                + above[:, 2] * translation[2]
+            )
+        positions[joint] = translation if parent < 0 else positions[parent] + translation
+        if not turns:
+            world.append(above)
             continue
-        above = world[parent]
         if above is None:
-            positions[:, joint] = positions[:, parent] + translation
-            world.append(local)
-            continue
-        if translation.ndim == 1:
-            moved = above @ translation
+            rotation = np.zeros((3, 3, frames))
+            rotation[0, 0] = rotation[1, 1] = rotation[2, 2] = 1.0
         else:
-            moved = np.einsum("tij,tj->ti", above, translation)
-        positions[:, joint] = positions[:, parent] + moved
-        world.append(above if local is None else above @ local)
-    return positions
+            rotation = above.copy()
+        for axis, col in turns:
+            _turn(rotation, axis, cos[col], sin[col])
+        world.append(rotation)
+    return np.ascontiguousarray(positions.transpose(2, 0, 1))
 
 
-def _axis_rotation(axis: int, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """(T, 3, 3) rotations by the given angles about the x (0), y (1) or z (2) axis."""
-    matrix = np.zeros((cos.shape[0], 3, 3))
+def _turn(matrix: np.ndarray, axis: int, cos: np.ndarray, sin: np.ndarray) -> None:
+    """matrix (3, 3, T) := matrix @ R_axis(angle) per frame, in place. R_x = [[1, 0, 0],
+    [0, c, -s], [0, s, c]] (and cyclically for y and z) only mixes two columns."""
     first, second = [(1, 2), (2, 0), (0, 1)][axis]
-    matrix[:, axis, axis] = 1.0
-    matrix[:, first, first] = cos
-    matrix[:, second, second] = cos
-    matrix[:, first, second] = -sin
-    matrix[:, second, first] = sin
-    return matrix
+    a, b = matrix[:, first].copy(), matrix[:, second]
+    matrix[:, first] = a * cos + b * sin
+    matrix[:, second] = b * cos - a * sin
 
 
 def sidecar_fps(source) -> float | None:
