@@ -21,4 +21,5 @@ BENCHMARKS = [
     "motionblend_gcs",  # the same connector on a gs:// workspace (fake-gcs-server)
     "sensource",
     "tmdb_movies",
+    "blend_quality",
 ]
