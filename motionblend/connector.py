@@ -224,6 +224,14 @@ class SyncRun:
 def update(configuration: dict, state: dict):
     """List the workspace, write what changed since the saved state, then remove what vanished."""
     settings = validate_configuration(configuration)
+    try:
+        sync_workspace(settings, state)
+    finally:
+        settings["storage"].close()  # on GCS: the local copies kept during the sync
+
+
+def sync_workspace(settings: dict, state: dict) -> None:
+    """One sync of the workspace in `settings["storage"]`, from the saved `state`."""
     saved_state = copy.deepcopy(state)  # to tell, at the end, whether anything changed
     scan = scan_workspace(settings["storage"])
     for warning in scan.warnings:

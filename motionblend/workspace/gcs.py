@@ -9,12 +9,15 @@ names with empty, `.` or `..` segments and names that are not valid UTF-8 are sk
 warning (GCS has no symlinks). A listing that fails after retries fails the sync: a prefix
 half listed must never look like deleted files.
 
-Reading: `local_copy` downloads the listed generation once, streamed to a temporary file while
-its SHA-256 is computed from the same bytes, so the format readers work on a real file with
-flat memory (plus, for NPY and glTF, the `<stem>.json` sidecar or external buffers they refer
-to, when listed). `open` streams a byte range to a spooled temporary file (UI logs resume from
-their offset; the rotation check reads only the head). A generation overwritten or deleted
-since the listing reads as an unreadable file (OSError), like a local file that vanished.
+Reading: a whole object is downloaded at most once per sync, the listed generation, streamed
+to a local file while its SHA-256 is computed from the same bytes (memory stays flat); the
+copy is kept on local disk until `close()` (up to KEEP_BYTES in all), so the tables that read
+the same file (a blend's output and sources, a manifest) share one download. `local_copy`
+lays it out for the format readers with what they open beside it (an NPY's `<stem>.json`
+sidecar, a .gltf's external buffers). `open` of a range streams only that range to a spooled
+temporary file (a UI log's tail from its offset; the rotation check reads only the head). A
+generation overwritten or deleted since the listing reads as an unreadable file (OSError),
+like a local file that vanished.
 
 Transient errors (429, 5xx, connection resets, timeouts) are retried with exponential backoff
 by the client's own retry support (`google.cloud.storage.retry.DEFAULT_RETRY`'s predicate); a
@@ -22,15 +25,18 @@ download cut midway resumes from the bytes already received (a ranged GET), so t
 computed on the way stays right.
 """
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import posixpath
 import re
 import shutil
 import tempfile
+import threading
 from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlparse
@@ -55,6 +61,7 @@ LIST_FIELDS = "items(name,size,generation,updated,timeCreated,md5Hash,crc32c),ne
 RETRY = DEFAULT_RETRY.with_delay(initial=0.25, maximum=8.0, multiplier=2.0).with_timeout(60.0)
 REQUEST_TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes
 SPOOL_MEMORY_BYTES = 8 << 20  # a ranged read spills to disk past this
+KEEP_BYTES = 512 << 20  # local disk for the copies kept until the sync ends
 DISABLE_BUCKET_METADATA = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 KEY_FIELDS = ("type", "client_email", "private_key", "token_uri")
@@ -166,6 +173,11 @@ class GcsStorage:
         )
         self.bucket = self.client.bucket(self.bucket_name)
         self.listed: dict[str, ScannedFile] = {}
+        self._lock = threading.Lock()  # reads run in a worker thread too (read-ahead)
+        self.kept_folder: str | None = None
+        self.kept: dict[tuple[str, int], tuple[str, str]] = {}  # (name, generation): (path, sha)
+        self.kept_bytes = 0
+        self._names = itertools.count()
 
     # -- listing ---------------------------------------------------------------------------------
     def list(self, roots) -> Listing:
@@ -239,8 +251,17 @@ class GcsStorage:
 
     # -- reading ---------------------------------------------------------------------------------
     def open(self, file: ScannedFile, start: int = 0, end: int | None = None) -> BinaryIO:
-        """Bytes `start` to `end` (exclusive; None: the end) of the listed generation."""
-        handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 (returned)
+        """Bytes `start` to `end` (exclusive; None: the end) of the listed generation: from the
+        kept copy when there is one (or when the whole object is asked for), else a range."""
+        whole = start == 0 and (end is None or end >= file.size)
+        if whole or (file.path, file.version) in self.kept:
+            source, _, temporary = self._fetch(file)
+            handle = open(source, "rb")  # noqa: SIM115 (returned to the caller)
+            if temporary:
+                os.unlink(source)  # gone once closed
+            handle.seek(start)
+            return handle
+        handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
         try:
             self._download(file, handle, start, end)
         except BaseException:
@@ -251,22 +272,54 @@ class GcsStorage:
 
     @contextlib.contextmanager
     def local_copy(self, file: ScannedFile):
-        """(a local copy of `file`, its SHA-256): one streamed download, hashed on the way."""
+        """(a local copy of `file`, its SHA-256): at most one streamed download per sync,
+        hashed on the way, laid out with the companions its reader opens."""
         folder = tempfile.mkdtemp(prefix="motionblend-gcs-")
         try:
             path = os.path.join(folder, file.name)
-            digest = hashlib.sha256()
-            with open(path, "wb") as sink:
-                self._download(file, _Hashing(sink, digest))
+            source, digest, temporary = self._fetch(file)
+            _place(source, path, temporary)
             for rel, target in self._companions(file, path, folder):
-                with open(target, "wb") as sink:
-                    self._download(self.listed[rel], sink)
-            yield (
-                dataclasses.replace(file, path=path, storage=LocalStorage(folder)),
-                (digest.hexdigest()),
-            )
+                companion, _, throwaway = self._fetch(self.listed[rel])
+                _place(companion, target, throwaway)
+            yield dataclasses.replace(file, path=path, storage=LocalStorage(folder)), digest
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _fetch(self, file: ScannedFile) -> tuple[str, str, bool]:
+        """(path of a whole local copy, its SHA-256, whether the caller must delete it).
+
+        Copies are kept on local disk until `close()` while they fit in KEEP_BYTES, so a file
+        several tables read (a blend's output and sources: motion rows, then metrics; a
+        manifest: job, artifact, metrics) is downloaded once per sync."""
+        key = (file.path, file.version)
+        with self._lock:
+            if key in self.kept:
+                return (*self.kept[key], False)
+            if self.kept_folder is None:
+                self.kept_folder = tempfile.mkdtemp(prefix="motionblend-gcs-kept-")
+                atexit.register(shutil.rmtree, self.kept_folder, True)
+            path = os.path.join(self.kept_folder, str(next(self._names)))
+        digest = hashlib.sha256()
+        try:
+            with open(path, "wb") as sink:
+                self._download(file, _Hashing(sink, digest))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise
+        with self._lock:
+            if self.kept_bytes + file.size > KEEP_BYTES:
+                return path, digest.hexdigest(), True
+            self.kept[key] = (path, digest.hexdigest())
+            self.kept_bytes += file.size
+        return path, digest.hexdigest(), False
+
+    def close(self) -> None:
+        """Delete the copies kept during this sync."""
+        if self.kept_folder is not None:
+            shutil.rmtree(self.kept_folder, ignore_errors=True)
+        self.kept_folder, self.kept, self.kept_bytes = None, {}, 0
 
     def _companions(self, file: ScannedFile, path: str, folder: str):
         """(rel, local path) of the listed files a reader opens beside `file`: an NPY's
@@ -319,6 +372,17 @@ class GcsStorage:
             raise StorageReadError(
                 f"object {file.path} cannot be read ({describe_error(error)})"
             ) from None
+
+
+def _place(source: str, target: str, move: bool) -> None:
+    """Put a local copy at `target`: moved when it is a throwaway, else linked (or copied)."""
+    if move:
+        os.replace(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 class _Hashing:

@@ -10,7 +10,8 @@
 - `open(file, start=0, end=None)`: a binary file object whose reads begin at byte `start` (the
   caller reads no further than `end`: a remote storage fetches only that range);
 - `local_copy(file)`: a context manager giving `(a ScannedFile on this machine, its SHA-256 or
-  None)`, for the format readers: the file itself here, one streamed download on GCS.
+  None)`, for the format readers: the file itself here, one streamed download on GCS;
+- `close()`: release what the sync used (GCS: the local copies kept until the sync ends).
 
 `LocalStorage` is a folder on this machine: one `os.scandir` per folder, sorted by name, regular
 files only. Symlinks: a link (to a file or a folder) is followed only when its real path lies
@@ -100,6 +101,9 @@ class LocalStorage:
     @contextlib.contextmanager
     def local_copy(self, file: ScannedFile):
         yield file, None  # already here; the caller hashes it if it needs the SHA-256
+
+    def close(self) -> None:
+        """Nothing to release (a remote storage deletes the copies it kept)."""
 
 
 def _real_folder(path: str) -> str:

@@ -101,10 +101,10 @@ class _MemoryStorage:
     def __init__(self, files: dict[str, bytes]):
         self.files = files
 
-    def open(self, file):
+    def open(self, file, start=0, end=None):  # the seam's signature (workspace.storage)
         import io
 
-        return io.BytesIO(self.files[file.rel])
+        return io.BytesIO(self.files[file.rel][start:end])
 
 
 def test_metrics_read_their_inputs_through_the_storage_seam(connector):

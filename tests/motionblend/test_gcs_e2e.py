@@ -162,7 +162,9 @@ def test_incremental_on_a_bucket_list_only_then_one_update_one_delete_then_appen
     bucket.blob(removed).delete()
     log = bucket.blob(f"{PREFIX}/{UI_LOG}")
     before = log.download_as_bytes()
-    log.upload_from_string(before + event_line("ui-gcs-1").encode())
+    padding = "".join(event_line(f"ui-pad-{n}") for n in range(300)).encode()  # past 64 KB
+    appended = before + event_line("ui-gcs-1").encode() + padding
+    log.upload_from_string(appended)
     proxy.clear_requests()
     result = workspace.sync()
     assert result.succeeded, result.output[-3000:]
@@ -170,12 +172,13 @@ def test_incremental_on_a_bucket_list_only_then_one_update_one_delete_then_appen
     rows = by_key(workspace, "motion_sequences", include_deleted=True)
     assert rows[sid("sequence", motions[1])]["_fivetran_deleted"] is True
     assert rows[sid("sequence", motions[0])]["file_size_bytes"] == len(old) + 1
-    # The rotation check reads the head (here the whole small log), then the tail is ranged.
+    # The rotation check reads the head only (64 KB), then the tail from the saved offset.
     tail = [r.headers.get("range") or "" for r in proxy.downloads() if "ui_analytics" in r.path]
-    assert len(tail) == 2 and tail[1].startswith(f"bytes={len(before)}-")
+    assert len(tail) == 2 and tail[0] == "bytes=0-65535"
+    assert tail[1].startswith(f"bytes={len(before)}-")
     assert "ui-gcs-1" in by_key(workspace, "ui_interactions")
 
-    rotated_log = event_line("ui-gcs-2").encode() + before  # replaced: a new first line
+    rotated_log = event_line("ui-gcs-2").encode() + appended  # replaced: a new first line
     log.upload_from_string(rotated_log)
     rotated = workspace.sync()
     assert rotated.succeeded and "first line changed: rotated" in rotated.output, rotated.output[
