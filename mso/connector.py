@@ -23,7 +23,7 @@ from shared.auth import ApiKeyHeader
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
 from shared.http import ApiError, AuthenticationError, ClientError, RetryPolicy, make_session
-from shared.masking import log
+from shared.masking import log, mask
 from shared.timewindows import format_utc, parse_utc, utc_now
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
@@ -68,7 +68,11 @@ __STRING_FIELDS = (
 
 
 class MsoSyncError(Exception):
-    """The sync cannot go on; the message says what happened and what to do."""
+    """The sync cannot go on; the message says what happened and what to do (masked: the
+    SDK's crash report hides only the configured values exactly as written)."""
+
+    def __init__(self, message: str):
+        super().__init__(mask(message))
 
 
 def validate_configuration(configuration: dict) -> dict:

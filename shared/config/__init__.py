@@ -43,7 +43,9 @@ Attributes of a field (anything else is refused, so a typo in spec.json fails lo
 - `required` (default false): an absent or blank value is an error; a required field has no
   default.
 - `secret` (default false): never echoed in an error, registered with `shared.masking` by
-  `validate()`, and a password field in the form. Not for boolean or enum; never has a default.
+  `validate()` in every form (as written, stripped, converted), returned as a `SecretText` whose
+  repr is masked, and a password field in the form. Refused when shorter than 4 characters
+  (masking ignores such short values). Not for boolean or enum; never has a default.
 - `default`: used when the key is absent or blank. Written as JSON (`100`, `true`, `["a", "b"]`,
   `{"log": 30}`) or as the string a user would type (`"100"`, `"log:30"`); it is checked against
   the field's type when the spec is loaded.
@@ -75,13 +77,14 @@ from fivetran_connector_sdk import ConfigurationForm
 from shared.config.convert import TYPES
 from shared.config.form import configuration_form
 from shared.config.spec import FieldSpec, SpecError, load_fields, read_fields
-from shared.config.validate import ConfigurationError, validate_values
+from shared.config.validate import ConfigurationError, SecretText, validate_values
 
 __all__ = [
     "TYPES",
     "ConfigSpec",
     "ConfigurationError",
     "FieldSpec",
+    "SecretText",
     "SpecError",
 ]
 

@@ -1,7 +1,15 @@
 """Validating a configuration against a spec's fields: typed values, or every problem at once.
 
-Secret values are registered with `shared.masking` before anything can fail, and never shown in
-a problem line.
+Secrets get special care, because whatever reaches an exception, a log line or a crash report
+lands on disk:
+
+* every form of a secret value is registered with `shared.masking` before anything can fail: as
+  written (the form Fivetran's crash report hides), stripped, and as converted (the forms the
+  connector uses);
+* a secret is returned as `SecretText`, a `str` whose repr is masked, so that a crash report
+  listing a frame's local variables (`settings = {...}`) does not show it;
+* a secret too short to be masked by anyone is refused here, naming the key and never showing
+  the value.
 """
 
 import copy
@@ -12,7 +20,7 @@ from typing import Any
 
 from shared.config.convert import Invalid, quoted
 from shared.config.spec import FieldSpec
-from shared.masking import register_secret
+from shared.masking import MASK, MIN_SECRET_LENGTH, register_secret
 
 _PLACEHOLDER = re.compile(r"<[^>]+>")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
@@ -24,6 +32,15 @@ class ConfigurationError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+
+
+class SecretText(str):
+    """A secret configuration value: used like any string, shown as `'***'` by repr()."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(MASK)
 
 
 class _Problem(Exception):
@@ -58,9 +75,10 @@ def validate_values(
 
 
 def _register_forms(value: Any) -> None:
-    """Register a secret value (stripped, as the connector uses it)."""
+    """Register a secret as written and stripped (the converted forms follow in `_value`)."""
     if not isinstance(value, str) or _PLACEHOLDER.fullmatch(value.strip()):
         return
+    register_secret(value)
     register_secret(value.strip())
 
 
@@ -90,10 +108,36 @@ def _value(field: FieldSpec, configuration: Mapping[str, Any]) -> Any:
         raise _Problem(
             f"{field.name} is still the placeholder {text}; set it in configuration.json"
         )
+    if field.secret:
+        _check_secret(field, text)
     try:
-        return field.convert(text)
+        value = field.convert(text)
     except Invalid as error:
         raise _Problem(_problem_line(field, text, error)) from None
+    return _as_secret(value) if field.secret else value
+
+
+def _check_secret(field: FieldSpec, text: str) -> None:
+    if len(text) < MIN_SECRET_LENGTH:
+        # Masking ignores values this short (they would mask common words), so such a key
+        # would be printed everywhere; no real credential is this short.
+        raise _Problem(
+            f"{field.name} looks too short to be a real key (fewer than {MIN_SECRET_LENGTH} "
+            "characters; the value is secret and not shown)"
+        )
+
+
+def _as_secret(value: Any) -> Any:
+    """Register the converted forms of a secret and wrap its strings in `SecretText`."""
+    if isinstance(value, str):
+        register_secret(value)
+        return SecretText(value)
+    if isinstance(value, list):
+        return [_as_secret(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_secret(item) for key, item in value.items()}
+    register_secret(str(value))
+    return value
 
 
 def _problem_line(field: FieldSpec, text: str, error: Invalid) -> str:

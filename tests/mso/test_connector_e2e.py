@@ -218,6 +218,7 @@ def test_wrong_api_key_fails_at_once_without_retries(connector_workspace, simula
         ({"page_size": "abc"}, "page_size"),
         ({"page_sise": "50"}, "page_sise"),
         ({"api_key": "<YOUR_API_KEY>"}, "api_key"),
+        ({"api_key": "abc"}, "api_key looks too short to be a real key"),
     ],
 )
 def test_bad_configuration_fails_naming_the_key(connector_workspace, simulator, change, key):
@@ -228,3 +229,18 @@ def test_bad_configuration_fails_naming_the_key(connector_workspace, simulator, 
     failure = result.output[max(0, result.output.index("SYNC FAILED") - 2000) :]
     assert key in failure
     assert simulator.requests == []  # nothing was fetched with a bad configuration
+
+
+@pytest.mark.parametrize("padding", [" ", "\n"])
+def test_a_padded_key_stays_out_of_the_crash_report_of_a_failing_sync(
+    connector_workspace, simulator, padding
+):
+    # The SDK's crash report hides the configured value exactly as written; the connector uses
+    # it stripped, and that form must not reach the disk either (issue 12, defect 2).
+    simulator.faults.push(status=200, body={"unexpected": "shape"})
+    workspace = connector_workspace("mso")
+    result = workspace.sync(configuration(simulator, api_key=API_KEY + padding))
+    assert not result.succeeded
+    assert "has no mso_records list" in result.output
+    assert workspace.crash_reports(), "the failing sync wrote no crash report to scan"
+    assert_no_secrets([API_KEY], workspace, [result])

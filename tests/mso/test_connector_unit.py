@@ -577,3 +577,11 @@ def test_an_api_key_with_a_control_character_is_refused_and_not_echoed(api):
         run_sync(api_key=key)
     assert "SECRET-tail-9d8e" not in "".join(traceback.format_exception(error.value))
     assert len(api.calls) == 0  # refused before any request
+
+
+def test_an_error_the_connector_raises_carries_no_registered_secret():
+    # The SDK's crash report hides only the configured values as written (issue 12, defect 2).
+    settings = mso.validate_configuration(configuration(api_key=f"  {API_KEY}\n"))
+    error = mso.MsoSyncError(f"mso: failed with key {settings['api_key']} in {settings!r}")
+    assert API_KEY not in str(error)
+    assert API_KEY not in repr(settings)
