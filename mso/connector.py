@@ -22,13 +22,20 @@ from fivetran_connector_sdk import Operations as op
 from shared.auth import ApiKeyHeader
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
-from shared.http import ApiError, AuthenticationError, ClientError, RetryPolicy, make_session
+from shared.http import (
+    ApiError,
+    AuthenticationError,
+    ClientError,
+    RetryPolicy,
+    join_url,
+    make_session,
+)
 from shared.masking import log, mask
 from shared.timewindows import format_utc, parse_utc, utc_now
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 __TABLE = "mso_records"
-__ENDPOINT = "/mso_data"
+__ENDPOINT = "mso_data"
 __MAX_RETRIES = 5
 __SETUP_TEST_RETRIES = 1
 
@@ -146,7 +153,7 @@ def starting_point(settings: dict, state: dict) -> tuple[str | None, str]:
 
 def fetch_page(session, settings: dict, cursor: str | None) -> tuple[list, str | None, bool]:
     """One page: (records, next_cursor, has_more). Raises MsoSyncError on any failure."""
-    url = settings["base_url"] + __ENDPOINT
+    url = join_url(settings["base_url"], __ENDPOINT)
     page = "the first page" if cursor is None else f"the page with cursor {cursor}"
     params = {"page_size": settings["page_size"]}
     if cursor is not None:

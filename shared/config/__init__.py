@@ -35,7 +35,8 @@ Attributes of a field (anything else is refused, so a typo in spec.json fails lo
     spelled in the spec.
   - `date`: `YYYY-MM-DD` -> `datetime.date`.
   - `list`: comma-separated -> `list[str]`, items stripped, empty items dropped.
-  - `url`: an http or https URL with a host; trailing slashes stripped.
+  - `url`: an http or https URL with a host, without a query or fragment (paths are joined onto
+    it with `shared.http.join_url`); trailing slashes stripped.
   - `mapping`: `temporary:7,log:30` -> `{"temporary": "7", "log": "30"}`; with
     `"value_type": "integer"` the values become ints (`minimum`/`maximum` then apply to them).
 - `label`: shown in the setup form; defaults to the name in words (`page_size` -> "Page size").
@@ -45,7 +46,8 @@ Attributes of a field (anything else is refused, so a typo in spec.json fails lo
 - `secret` (default false): never echoed in an error, registered with `shared.masking` by
   `validate()` in every form (as written, stripped, converted), returned as a `SecretText` whose
   repr is masked, and a password field in the form. Refused when shorter than 4 characters
-  (masking ignores such short values). Not for boolean or enum; never has a default.
+  (masking ignores such short values) or outside Latin-1 (it could not be sent in an HTTP
+  header). Not for boolean or enum; never has a default.
 - `default`: used when the key is absent or blank. Written as JSON (`100`, `true`, `["a", "b"]`,
   `{"log": 30}`) or as the string a user would type (`"100"`, `"log:30"`); it is checked against
   the field's type when the spec is loaded.

@@ -130,6 +130,12 @@ def _to_url(field: "FieldSpec", text: str) -> str:
         raise Invalid(expectation) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise Invalid(expectation)
+    if "?" in text or "#" in text:
+        # Paths are joined onto it: a query or fragment would end up in the middle of the URL.
+        raise Invalid(
+            "must be the root of the API, without a query (?...) or fragment (#...), "
+            "like https://api.example.com/v1"
+        )
     return text.rstrip("/")
 
 

@@ -8,8 +8,8 @@ lands on disk:
   connector uses);
 * a secret is returned as `SecretText`, a `str` whose repr is masked, so that a crash report
   listing a frame's local variables (`settings = {...}`) does not show it;
-* a secret too short to be masked by anyone is refused here, naming the key and never showing
-  the value.
+* a secret too short to be masked by anyone, or one that cannot be sent in an HTTP header, is
+  refused here, naming the key and never showing the value.
 """
 
 import copy
@@ -125,6 +125,15 @@ def _check_secret(field: FieldSpec, text: str) -> None:
             f"{field.name} looks too short to be a real key (fewer than {MIN_SECRET_LENGTH} "
             "characters; the value is secret and not shown)"
         )
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        # HTTP headers are Latin-1: requests would fail later with an encoding error naming no key.
+        raise _Problem(
+            f"{field.name} contains a character that cannot be sent in an HTTP header (outside "
+            "Latin-1, such as a typographic quote or dash); enter it again, typed or copied "
+            "from the source (the value is secret and not shown)"
+        ) from None
 
 
 def _as_secret(value: Any) -> Any:

@@ -219,6 +219,8 @@ def test_wrong_api_key_fails_at_once_without_retries(connector_workspace, simula
         ({"page_sise": "50"}, "page_sise"),
         ({"api_key": "<YOUR_API_KEY>"}, "api_key"),
         ({"api_key": "abc"}, "api_key looks too short to be a real key"),
+        ({"api_key": "mso\u2011key\u2011with\u2011dashes"}, "api_key contains a character"),
+        ({"base_url": "http://127.0.0.1:9/api?x=1"}, "base_url must be the root of the API"),
     ],
 )
 def test_bad_configuration_fails_naming_the_key(connector_workspace, simulator, change, key):

@@ -293,6 +293,29 @@ def test_a_secret_too_short_to_be_masked_is_refused(spec, key):
     ]
 
 
+@pytest.mark.parametrize("key", ["key\u2019s-value", "\u201ckey-value\u201d", "k\u20acy-value"])
+def test_a_secret_outside_latin_1_is_refused_naming_the_key(spec, key):
+    [problem] = problems_of(spec, {"api_key": key})
+    assert problem.startswith("api_key contains a character that cannot be sent in an HTTP header")
+    assert key not in problem and "value" not in problem.split("(the value")[0]
+
+
+def test_a_latin_1_secret_is_accepted(spec):
+    assert (
+        spec.validate({"api_key": "cl\u00e9-secr\u00e8te"})["api_key"] == "cl\u00e9-secr\u00e8te"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com/v1?key=1", "https://api.example.com/#top", "https://a.io/?"]
+)
+def test_a_base_url_with_a_query_or_fragment_is_refused_naming_the_key(spec, url):
+    assert problems_of(spec, {"api_key": "key1", "base_url": url}) == [
+        "base_url must be the root of the API, without a query (?...) or fragment (#...), "
+        f'like https://api.example.com/v1, got "{url}"'
+    ]
+
+
 def test_non_mapping_configuration_is_refused(spec):
     assert problems_of(spec, ["api_key"]) == ["the configuration must be a JSON object, got list"]
 

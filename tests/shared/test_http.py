@@ -31,6 +31,7 @@ from shared.http import (
     RateLimiter,
     RetriesExhaustedError,
     RetryPolicy,
+    join_url,
     make_session,
     parse_retry_after,
 )
@@ -602,3 +603,28 @@ def test_session_rate_limit_applies_to_every_request_and_retry(mocked, fake_time
     session.get_json(API)  # waits 0.5
     assert fake_time.sleeps == [0.1, pytest.approx(0.4), 0.5]
     assert len(mocked.calls) == 3
+
+
+# --- joining URLs ---
+
+
+@pytest.mark.parametrize(
+    ("base", "segments", "expected"),
+    [
+        ("https://api.example.com", ("mso_data",), "https://api.example.com/mso_data"),
+        ("https://api.example.com/v1/", ("/movie/", 550), "https://api.example.com/v1/movie/550"),
+        ("https://api.example.com/v1", ("a b", "x/y"), "https://api.example.com/v1/a%20b/x%2Fy"),
+        ("http://127.0.0.1:8080", (), "http://127.0.0.1:8080"),
+    ],
+)
+def test_join_url_keeps_the_base_path_and_encodes_each_segment(base, segments, expected):
+    assert join_url(base, *segments) == expected
+
+
+@pytest.mark.parametrize(
+    "base", ["https://api.example.com/v1?api_key=" + API_KEY, "https://a.io#x"]
+)
+def test_join_url_refuses_a_base_with_a_query_or_fragment(base):
+    with pytest.raises(ValueError, match="query or fragment") as raised:
+        join_url(base, "mso_data")
+    assert API_KEY not in str(raised.value)
