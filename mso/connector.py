@@ -11,6 +11,12 @@ that fetched that page, so the next sync re-reads it (upserts are idempotent) an
 anything appended. A pass restarts from the first page every `full_resync_hours`, so updates
 to earlier records are picked up. State is checkpointed only after the rows it covers were
 upserted, so a killed sync resumes without losing or duplicating a row.
+
+Typing: every record goes through `shared.values.TableTyping` before it is written. A value
+that does not fit its declared column (`material_cost: "n/a"`, a date `31/12/2024`, 2^40 as
+`designer_experience`) is written as null with its original kept in the JSON column
+`_invalid_values`; one warning per field and page names the records, and the sync summary
+counts them. One bad value never stops a sync.
 """
 
 from datetime import timedelta
@@ -32,6 +38,7 @@ from shared.http import (
 )
 from shared.masking import log, mask
 from shared.timewindows import format_utc, parse_utc, utc_now
+from shared.values import TableTyping
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 __TABLE = "mso_records"
@@ -93,11 +100,17 @@ def schema(configuration: dict):
     Measurements are DOUBLE (an undeclared float would become a 32-bit FLOAT). Fields the API
     adds later are still written, with types inferred by Fivetran.
     """
+    typing = table_typing()
+    return [{"table": __TABLE, "primary_key": typing.primary_key, "columns": typing.columns}]
+
+
+def table_typing() -> TableTyping:
+    """The declared column types every record is coerced to, `_invalid_values` included."""
     columns = {name: "STRING" for name in __STRING_FIELDS}
     columns |= {name: "DOUBLE" for name in __DOUBLE_FIELDS}
     columns |= {name: "NAIVE_DATE" for name in __DATE_FIELDS}
     columns |= {name: "INT" for name in __INT_FIELDS}
-    return [{"table": __TABLE, "primary_key": ["record_id"], "columns": columns}]
+    return TableTyping(__TABLE, columns, primary_key=["record_id"])
 
 
 def update(configuration: dict, state: dict):
@@ -111,6 +124,7 @@ def sync_records(session, settings: dict, state: dict) -> int:
     """Page through the API from the saved position, upsert, checkpoint; return rows written."""
     cursor, pass_started_at = starting_point(settings, state)
     checkpointer = Checkpointer()
+    typing = table_typing()
     seen_cursors = set()
     written = 0
     log.info(f"mso: syncing from {'the first page' if cursor is None else 'the saved cursor'}")
@@ -119,7 +133,10 @@ def sync_records(session, settings: dict, state: dict) -> int:
         if has_more:
             check_next_cursor(cursor, next_cursor, seen_cursors)
         for record in records:
-            op.upsert(__TABLE, record)
+            op.upsert(__TABLE, typing.row(record, key=record["record_id"]))
+        typing.report(
+            "the first page" if cursor is None else f"the page fetched with cursor {cursor}"
+        )
         written += len(records)
         if not has_more:
             # Keep the cursor that fetched the last page: the next sync re-reads it.
@@ -130,7 +147,13 @@ def sync_records(session, settings: dict, state: dict) -> int:
         checkpointer.rows_written(
             len(records), {"cursor": cursor, "pass_started_at": pass_started_at}
         )
-    log.info(f"mso: wrote {written} records in {len(seen_cursors) + 1} pages")
+    invalid = (
+        f"; {typing.invalid_total} values did not fit their column types (written as null, "
+        "originals kept in _invalid_values)"
+        if typing.invalid_total
+        else ""
+    )
+    log.info(f"mso: wrote {written} records in {len(seen_cursors) + 1} pages{invalid}")
     return written
 
 

@@ -1,5 +1,6 @@
 """mso end to end: `fivetran debug` in a subprocess against the loopback MSO simulator."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -246,3 +247,45 @@ def test_a_padded_key_stays_out_of_the_crash_report_of_a_failing_sync(
     assert "has no mso_records list" in result.output
     assert workspace.crash_reports(), "the failing sync wrote no crash report to scan"
     assert_no_secrets([API_KEY], workspace, [result])
+
+
+def test_badly_typed_values_are_written_as_null_with_originals_kept(
+    connector_workspace, simulator
+):
+    # Issue 12, defect 4 (and an object in a STRING column is stored as JSON text).
+    bad = {
+        1: {"material_cost": "n/a"},
+        2: {"material_selection_date": "31/12/2024"},
+        3: {"designer_experience": "ten"},
+        4: {"designer_experience": 2**40},
+        5: {"material_name": "Alu\ud800minium"},
+        150: {"material_cost": "n/a"},
+    }
+    for index, fields in bad.items():
+        simulator.update_record(index, **fields)
+    simulator.update_record(7, product_description={"text": "nested", "lang": "en"})
+    ids = {index: simulator.record(index)["record_id"] for index in bad}
+
+    workspace = connector_workspace("mso")
+    result = workspace.sync(configuration(simulator))
+    assert result.succeeded, result.output[-3000:]
+    rows = {row["record_id"]: row for row in workspace.rows("mso_records")}
+    assert len(rows) == 600
+    for index, fields in bad.items():
+        [(name, value)] = fields.items()
+        row = rows[ids[index]]
+        assert row[name] is None
+        kept = json.loads(row["_invalid_values"])
+        assert kept == {
+            name: value.encode("utf-8", "backslashreplace").decode()
+            if isinstance(value, str)
+            else value
+        }
+        assert f"of {name} did not fit" in result.output and ids[index] in result.output
+    assert "6 values did not fit their column types" in result.output
+    assert json.loads(rows[simulator.record(7)["record_id"]]["product_description"]) == {
+        "text": "nested",
+        "lang": "en",
+    }
+    good = rows[simulator.record(9)["record_id"]]
+    assert good["_invalid_values"] is None and good["material_cost"] is not None

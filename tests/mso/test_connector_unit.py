@@ -409,6 +409,25 @@ def test_a_page_of_the_wrong_shape_fails(api, calls, body, problem):
 # --- schema and configuration ---
 
 
+def test_badly_typed_values_are_written_as_null_and_kept(api, monkeypatch, caplog):
+    # Issue 12, defect 4: a bad value failed the whole sync, naming no field or record.
+    written = []
+    monkeypatch.setattr(mso.op, "upsert", lambda table, data: written.append(data))
+    monkeypatch.setattr(mso.op, "checkpoint", lambda state: None)
+    bad = record(1, material_cost="n/a", designer_experience=2**40)
+    add(api, None, json=page([bad, record(2, material_selection_date="31/12/2024")], None))
+    with caplog.at_level("INFO", logger="shared"):
+        run_sync()
+    assert written[0]["material_cost"] is None and written[0]["designer_experience"] is None
+    assert written[0]["_invalid_values"] == {"material_cost": "n/a", "designer_experience": 2**40}
+    assert written[1]["_invalid_values"] == {"material_selection_date": "31/12/2024"}
+    assert written[0]["material_name"] == "Aluminum 6061"
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("value(s) of" in m for m in messages) == 3  # one per field and page
+    assert any("of material_cost did not fit DOUBLE" in m and "rec-1" in m for m in messages)
+    assert any("3 values did not fit their column types" in m for m in messages)
+
+
 def test_schema_declares_types_and_the_primary_key():
     (table,) = mso.schema({})
     assert table["table"] == TABLE
@@ -420,6 +439,7 @@ def test_schema_declares_types_and_the_primary_key():
     assert columns["material_optimization_date"] == "NAIVE_DATE"
     assert columns["designer_experience"] == "INT"
     assert columns["record_id"] == "STRING"
+    assert columns["_invalid_values"] == "JSON"
 
 
 def test_validate_configuration_applies_the_defaults():
