@@ -16,7 +16,8 @@ Typing: every record goes through `shared.values.TableTyping` before it is writt
 that does not fit its declared column (`material_cost: "n/a"`, a date `31/12/2024`, 2^40 as
 `designer_experience`) is written as null with its original kept in the JSON column
 `_invalid_values`; one warning per field and page names the records, and the sync summary
-counts them. One bad value never stops a sync.
+counts them. One bad value never stops a sync. `record_id` may be any scalar (stored as text);
+a record without one, or with an object as its id, fails the page before anything is written.
 """
 
 from datetime import timedelta
@@ -167,8 +168,17 @@ def starting_point(settings: dict, state: dict) -> tuple[str | None, str]:
     cursor, started = state.get("cursor"), state.get("pass_started_at")
     if cursor is None or started is None:
         return None, format_utc(now)
+    try:
+        if not isinstance(cursor, str):
+            raise ValueError(f"cursor is a {type(cursor).__name__}, not text")
+        started_at = parse_utc(started)
+    except (TypeError, ValueError) as error:
+        raise MsoSyncError(
+            f"mso: the saved state is unreadable ({error}); run `fivetran reset` to start again "
+            "from the first page (upserts are idempotent: nothing is duplicated)"
+        ) from None
     hours = settings["full_resync_hours"]
-    if hours and now - parse_utc(started) >= timedelta(hours=hours):
+    if hours and now - started_at >= timedelta(hours=hours):
         log.info(f"mso: last full pass started {started}, over {hours} h ago; re-reading all")
         return None, format_utc(now)
     return cursor, started
@@ -212,8 +222,14 @@ def parse_page(page, cursor: str | None) -> tuple[list, str | None, bool]:
     if not isinstance(has_more, bool):
         raise MsoSyncError(f"mso: {where} has no boolean has_more")
     for position, record in enumerate(records):
-        if not isinstance(record, dict) or not record.get("record_id"):
+        if not isinstance(record, dict) or record.get("record_id") in (None, ""):
             raise MsoSyncError(f"mso: record {position} of the {where} has no record_id")
+        if isinstance(record["record_id"], dict | list):
+            # Any scalar is an identifier (0 included); an object is a malformed response.
+            raise MsoSyncError(
+                f"mso: record {position} of the {where} has an object as record_id "
+                f"({type(record['record_id']).__name__}); the API's response is malformed"
+            )
     return records, next_cursor, has_more
 
 

@@ -252,7 +252,7 @@ def test_a_padded_key_stays_out_of_the_crash_report_of_a_failing_sync(
 def test_badly_typed_values_are_written_as_null_with_originals_kept(
     connector_workspace, simulator
 ):
-    # Issue 12, defect 4 (and an object in a STRING column is stored as JSON text).
+    # Issue 12, defect 4 (and 7: record_id 0, an object in a STRING column, NUL characters).
     bad = {
         1: {"material_cost": "n/a"},
         2: {"material_selection_date": "31/12/2024"},
@@ -263,7 +263,9 @@ def test_badly_typed_values_are_written_as_null_with_originals_kept(
     }
     for index, fields in bad.items():
         simulator.update_record(index, **fields)
+    simulator.update_record(6, record_id=0)
     simulator.update_record(7, product_description={"text": "nested", "lang": "en"})
+    simulator.update_record(8, cad_file_name="File\x00 9.dwg")
     ids = {index: simulator.record(index)["record_id"] for index in bad}
 
     workspace = connector_workspace("mso")
@@ -283,9 +285,15 @@ def test_badly_typed_values_are_written_as_null_with_originals_kept(
         }
         assert f"of {name} did not fit" in result.output and ids[index] in result.output
     assert "6 values did not fit their column types" in result.output
+    assert rows["0"]["material_id"] == "MTRL_0006"
     assert json.loads(rows[simulator.record(7)["record_id"]]["product_description"]) == {
         "text": "nested",
         "lang": "en",
     }
+    # Fivetran Core removes NUL characters from text: the original is kept and the loss noted.
+    with_nul = rows[simulator.record(8)["record_id"]]
+    assert with_nul["cad_file_name"] == "File 9.dwg"
+    assert json.loads(with_nul["_invalid_values"]) == {"cad_file_name": "File\x00 9.dwg"}
+    assert "value(s) of cad_file_name hold NUL characters" in result.output
     good = rows[simulator.record(9)["record_id"]]
     assert good["_invalid_values"] is None and good["material_cost"] is not None

@@ -391,6 +391,42 @@ def test_a_record_without_record_id_fails_before_its_page_is_written(api, calls,
 
 
 @pytest.mark.parametrize(
+    ("record_id", "stored"), [(0, "0"), (17, "17"), (2.5, "2.5"), (False, "false")]
+)
+def test_any_scalar_record_id_is_accepted_and_stored_as_text(api, calls, record_id, stored):
+    # Issue 12, defect 7: record_id 0 was refused as missing.
+    add(api, None, json=page([record(1, record_id=record_id)], None))
+    run_sync()
+    assert upserted(calls) == [stored]
+
+
+@pytest.mark.parametrize("record_id", [{"a": 1}, [1, 2]], ids=["object", "list"])
+def test_an_object_as_record_id_fails_before_its_page_is_written(api, calls, record_id):
+    add(api, None, json=page([record(1), record(2, record_id=record_id)], None))
+    with pytest.raises(
+        mso.MsoSyncError, match="record 1 of the page .* has an object as record_id"
+    ):
+        run_sync()
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"cursor": CURSOR_2, "pass_started_at": "yesterday"},
+        {"cursor": CURSOR_2, "pass_started_at": 1700000000},
+        {"cursor": 42, "pass_started_at": NOW_TEXT},
+    ],
+    ids=["bad-timestamp", "number-timestamp", "number-cursor"],
+)
+def test_a_corrupt_saved_state_fails_suggesting_fivetran_reset(api, calls, state):
+    # Issue 12, defect 7: the error said only "not an ISO 8601 timestamp".
+    with pytest.raises(mso.MsoSyncError, match="saved state is unreadable .*run `fivetran reset`"):
+        run_sync(state=state)
+    assert calls == []
+
+
+@pytest.mark.parametrize(
     ("body", "problem"),
     [
         ({"records": []}, "has no mso_records list"),
