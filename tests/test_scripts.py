@@ -92,3 +92,21 @@ def test_without_a_terminal_a_missing_setting_is_an_error_not_a_prompt(mso_copy)
     result = deploy(folder, env, "--dry-run", "--configuration", str(configuration))
     assert result.returncode == 1
     assert "FIVETRAN_DESTINATION_NAME is not set and no terminal is attached" in result.stderr
+
+
+@pytest.mark.parametrize("script", ["debug.sh", "deploy.sh"])
+def test_configuration_option_without_a_value_prints_usage(mso_copy, script):
+    # Issue 12, defect 7: debug.sh said `$2: unbound variable`.
+    folder, _, env = mso_copy
+    result = subprocess.run(
+        [str(folder / script), "--configuration"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"{script}: --configuration needs a FILE" in result.stderr
+    assert "usage:" in result.stderr
+    assert "unbound variable" not in result.stderr

@@ -24,7 +24,9 @@ configuration="${FIVETRAN_CONFIGURATION:-$folder/configuration.json}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
-    --configuration) configuration="$2"; shift ;;
+    --configuration)
+      [ $# -ge 2 ] || { echo "deploy.sh: --configuration needs a FILE" >&2; usage >&2; exit 2; }
+      configuration="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "deploy.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
