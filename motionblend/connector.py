@@ -9,8 +9,9 @@ Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
 build/demo_artifacts and build/blend_snn) and `ui_interactions` (one per logged UI event).
 
-Incremental strategy: every sync lists the workspace with one stat per file (mb_scan). The state
-keeps, per row, a fingerprint of its file's size and mtime (mb_state, ~25 bytes per file); only
+Incremental strategy: every sync lists the workspace once (workspace.storage: one stat per
+file). The state keeps, per row, a fingerprint of its file's size and version (the mtime)
+(workspace.state, ~25 bytes per file); only
 files whose fingerprint changed are read and written again. A file gone from the workspace has
 its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
 byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
@@ -24,11 +25,24 @@ from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
-from mb_artifacts import RETENTION_KEYS, artifact_row, retention_of
-from mb_blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
-from mb_motions import MotionResult, clean, extract_motion, is_motion_file, motion_row
-from mb_scan import WorkspaceError, WorkspaceScan, open_workspace, scan_workspace
-from mb_state import (
+
+from shared.checkpoint import Checkpointer
+from shared.config import ConfigSpec
+from shared.masking import log
+from shared.timewindows import format_utc, utc_now
+from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
+from workspace.blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
+from workspace.jsonutil import clean
+from workspace.motions import (
+    MotionResult,
+    extract_motion,
+    is_motion_file,
+    motion_fingerprint,
+    motion_row,
+)
+from workspace.roots import ARTIFACT_ROOTS, BLEND, MOTION_ROOTS, UI, UI_LOG_SUFFIX
+from workspace.scan import WorkspaceScan, scan_workspace
+from workspace.state import (
     KIND_ARTIFACT,
     KIND_MOTION,
     SyncState,
@@ -37,7 +51,8 @@ from mb_state import (
     hex_id,
     sequence_id,
 )
-from mb_ui_events import (
+from workspace.storage import WorkspaceError, open_storage
+from workspace.ui_events import (
     complete_lines,
     download_path,
     event_time,
@@ -47,11 +62,6 @@ from mb_ui_events import (
     start_offset,
 )
 
-from shared.checkpoint import Checkpointer
-from shared.config import ConfigSpec
-from shared.masking import log
-from shared.timewindows import format_utc, utc_now
-
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 # Each checkpoint writes the whole state (~25 bytes per file), so a fixed cadence would make a
 # first sync of N files cost O(N^2) in state writes: aim for about 50 checkpoints per sync,
@@ -60,10 +70,6 @@ __CHECKPOINTS_PER_SYNC = 50
 __CHECKPOINT_MIN_FILES = 500
 __CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
-__MOTION_ROOTS = ("project_seed", "seed", "build", "blend")
-__ARTIFACT_ROOTS = ("blend", "artifacts")
-__UI_ROOT = "ui"
-__UI_SUFFIX = ".jsonl"
 
 
 def validate_configuration(configuration: dict) -> dict:
@@ -76,7 +82,7 @@ def validate_configuration(configuration: dict) -> dict:
             f"(known: {', '.join(RETENTION_KEYS)})"
         )
     try:
-        settings["workspace_root"] = open_workspace(settings["workspace_path"])
+        settings["storage"] = open_storage(settings["workspace_path"])
     except WorkspaceError as error:
         raise ValueError(str(error)) from error
     return settings
@@ -175,7 +181,7 @@ def update(configuration: dict, state: dict):
     """List the workspace, write what changed since the saved state, then remove what vanished."""
     settings = validate_configuration(configuration)
     saved_state = copy.deepcopy(state)  # to tell, at the end, whether anything changed
-    scan = scan_workspace(settings["workspace_root"])
+    scan = scan_workspace(settings["storage"])
     for warning in scan.warnings:
         log.warning(f"motionblend: {warning}")
     sync_state, discarded = SyncState.load(state)
@@ -218,17 +224,17 @@ def sync_motion_sequences(run: SyncRun) -> None:
     """One row per motion file; a first sighting is upserted, a changed file updated in place
     (so `discovered_at` keeps the first sighting)."""
     for file in run.scan.files:
-        if file.root not in __MOTION_ROOTS or not is_motion_file(file.rel):
+        if file.root not in MOTION_ROOTS or not is_motion_file(file.rel):
             continue
         row_id = sequence_id(file.rel)
         known = run.state.file_entry(row_id)
-        fp = motion_fingerprint(run, file)
+        fp = motion_fingerprint(file, run.scan, run.max_bytes, run.settings["default_fps"])
         if known == KIND_MOTION + fp and not run.full:
             continue
         result = extract_motion(
             file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
         )
-        if file.root == "blend":
+        if file.root == BLEND:
             run.outputs[file.rel] = result
         row = motion_row(file, result)
         if known is None:
@@ -239,21 +245,11 @@ def sync_motion_sequences(run: SyncRun) -> None:
         run.wrote("motion_sequences")
 
 
-def motion_fingerprint(run: SyncRun, file) -> str:
-    """What a motion row is made from: the file's stat, the size cap and, for NPY, the fps
-    sidecar's stat and the default fps."""
-    parts = [file.size, file.mtime_ns, file.size > run.max_bytes]
-    if file.rel.lower().endswith(".npy"):
-        sidecar = run.scan.get(file.rel.rsplit(".", 1)[0] + ".json")
-        parts += [sidecar and (sidecar.size, sidecar.mtime_ns), run.settings["default_fps"]]
-    return fingerprint(*parts)
-
-
 def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
     """One row per blend group whose files changed; returns {blend name: job_id} of all."""
     job_ids: dict[str, str] = {}
     for group in blend_groups(run.scan.files):
-        fp = fingerprint(*[(f.rel, f.size, f.mtime_ns) for f in group.members()], run.max_bytes)
+        fp = fingerprint(*[(f.rel, f.size, f.version) for f in group.members()], run.max_bytes)
         saved = run.state.job_entry(group.stem_rel)
         if saved is not None and saved[0] == fp and not run.full:
             if saved[1] is not None:
@@ -291,12 +287,12 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
     known_job_ids = set(job_ids.values())
     retention = run.settings["retention_days"]
     for file in run.scan.files:
-        if file.root not in __ARTIFACT_ROOTS:
+        if file.root not in ARTIFACT_ROOTS:
             continue
         job_id = job_of_artifact(file.name, job_ids, known_job_ids)
         row_id = artifact_id(file.rel)
         keep = retention_of(file.rel, retention)
-        fp = fingerprint(file.size, file.mtime_ns, file.size > run.max_bytes, job_id, keep)
+        fp = fingerprint(file.size, file.version, file.size > run.max_bytes, job_id, keep)
         if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
             continue
         output = run.outputs.get(file.rel)
@@ -313,24 +309,13 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
         run.wrote("processing_artifacts")
 
 
-def job_of_artifact(name: str, job_ids: dict[str, str], known_job_ids: set) -> str | None:
-    """The job an artifact belongs to: its name (up to the first or last dot) is a blend's
-    name (`previews/<blend>.png`) or a job id (`logs/<job_id>.log`)."""
-    for stem in (name.rsplit(".", 1)[0], name.split(".", 1)[0]):
-        if stem in job_ids:
-            return job_ids[stem]
-        if stem in known_job_ids:
-            return stem
-    return None
-
-
 def sync_ui_interactions(run: SyncRun) -> None:
     """Events appended to each UI log since the saved offset; downloads counted per artifact."""
     for file in run.scan.files:
-        if file.root != __UI_ROOT or not file.rel.lower().endswith(__UI_SUFFIX):
+        if file.root != UI or not file.rel.lower().endswith(UI_LOG_SUFFIX):
             continue
         try:
-            offset, restart = start_offset(file.path, file.size, run.state.ui.get(file.rel))
+            offset, restart = start_offset(file, run.state.ui.get(file.rel))
             if offset is None:
                 continue
             if restart:
@@ -342,9 +327,9 @@ def sync_ui_interactions(run: SyncRun) -> None:
 
 def read_ui_log(run: SyncRun, file, offset: int) -> None:
     """Upsert each complete new line of one log, advancing its saved offset line by line."""
-    head = head_digest(file.path) if offset == 0 else run.state.ui[file.rel][1]
+    head = head_digest(file) if offset == 0 else run.state.ui[file.rel][1]
     malformed, first_bad, events = 0, None, 0
-    for line, end in complete_lines(file.path, offset):
+    for line, end in complete_lines(file, offset):
         event = parse_event(line) if line is not None else None
         if event is not None:
             upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
@@ -380,8 +365,8 @@ def remove_vanished_files(run: SyncRun) -> None:
             "motionblend: some folders could not be listed; deletions are not applied this sync"
         )
         return
-    present = {sequence_id(f.rel) for f in run.scan.files if f.root in __MOTION_ROOTS}
-    present |= {artifact_id(f.rel) for f in run.scan.files if f.root in __ARTIFACT_ROOTS}
+    present = {sequence_id(f.rel) for f in run.scan.files if f.root in MOTION_ROOTS}
+    present |= {artifact_id(f.rel) for f in run.scan.files if f.root in ARTIFACT_ROOTS}
     for key, value in list(run.state.files.items()):
         row_id, kind = hex_id(key), value[0]
         if row_id in present or (kind == KIND_ARTIFACT and not run.settings["include_artifacts"]):
@@ -405,7 +390,7 @@ def remove_vanished_files(run: SyncRun) -> None:
 
 
 def upsert(table: str, row: dict) -> None:
-    """op.upsert of a row made safe for the destination (see mb_motions.clean)."""
+    """op.upsert of a row made safe for the destination (see workspace.jsonutil.clean)."""
     op.upsert(table, clean(row))
 
 
@@ -418,7 +403,7 @@ def check_workspace(configuration: dict):
     """Setup test: the configuration is valid and the workspace can be listed."""
     try:
         settings = validate_configuration(configuration)
-        scan = scan_workspace(settings["workspace_root"])
+        scan = scan_workspace(settings["storage"])
     except (ValueError, WorkspaceError) as error:
         return Test.failure(str(error))
     if not scan.files:

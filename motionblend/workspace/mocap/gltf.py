@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A

@@ -12,21 +12,14 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from mb_motions import (
-    STATUS_OK,
-    MotionResult,
-    clean,
-    is_motion_file,
-    load_json,
-    stem_and_format,
-)
-from mb_scan import ROOT_ORDER, ScannedFile
-from mb_state import default_job_id, sequence_id
-
 from shared.timewindows import format_utc, parse_utc
+from workspace.jsonutil import clean, load_json
+from workspace.mocap import STATUS_OK
+from workspace.motions import MotionResult, is_motion_file, stem_and_format
+from workspace.roots import BLEND, MOTION_ROOTS, ROOT_ORDER
+from workspace.state import default_job_id, sequence_id
+from workspace.storage import ScannedFile
 
-BLEND_ROOT = "blend"
-MOTION_ROOTS = ("project_seed", "seed", "build", "blend")
 MANIFEST_SUFFIX = ".json"
 MAX_MANIFEST_BYTES = 4 << 20
 BLEND_PREFIX = "blend_"
@@ -57,7 +50,7 @@ def blend_groups(files: list[ScannedFile]) -> list[BlendGroup]:
     """Blend groups of the build/blend_snn files, sorted by stem path."""
     groups: dict[str, BlendGroup] = {}
     for file in files:
-        if file.root != BLEND_ROOT:
+        if file.root != BLEND:
             continue
         stem_rel, _, suffix = file.rel.rpartition(".")
         if is_motion_file(file.rel):
@@ -173,7 +166,7 @@ def read_manifest(file: ScannedFile) -> Manifest:
     if file.size > MAX_MANIFEST_BYTES:
         return Manifest(None, f"manifest is {file.size} bytes, over {MAX_MANIFEST_BYTES}")
     try:
-        with open(file.path, "rb") as handle:
+        with file.open() as handle:
             document = load_json(handle.read())
     except OSError as error:
         return Manifest(None, f"cannot read manifest: {error.strerror or error}")

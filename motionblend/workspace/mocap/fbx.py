@@ -33,7 +33,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-from mocap.base import STATUS_UNSUPPORTED, MotionFileError, MotionMetadata
+from workspace.mocap.base import STATUS_UNSUPPORTED, MotionFileError, MotionMetadata
 
 FILE_FORMAT = "fbx"
 MAGIC = b"Kaydara FBX Binary  \x00\x1a\x00"

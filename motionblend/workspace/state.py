@@ -27,13 +27,15 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
+from workspace.roots import BLEND, FOLDER_OF
+
 STATE_VERSION = 1
 KIND_MOTION = "m"
 KIND_ARTIFACT = "a"
 ID_HEX_DIGITS = 16
 FINGERPRINT_CHARS = 6
 JOB_DEFAULT, JOB_CUSTOM, JOB_NONE = "d", "c", "n"
-BLEND_FOLDER = "build/blend_snn/"
+BLEND_FOLDER = FOLDER_OF[BLEND] + "/"
 
 
 def _job_key(stem_rel: str) -> str:

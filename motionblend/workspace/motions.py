@@ -7,24 +7,27 @@ a format the readers recognise but cannot read (ASCII FBX) gives `"unsupported"`
 """
 
 import hashlib
-import json
-import math
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mb_scan import ScannedFile
-from mb_state import sequence_id
-from mocap import SUPPORTED_SUFFIXES, MotionFileError, read_metadata
-
 from shared.timewindows import format_utc
+from workspace.jsonutil import json_safe
+from workspace.mocap import (
+    STATUS_OK,
+    STATUS_UNSUPPORTED,
+    SUPPORTED_SUFFIXES,
+    MotionFileError,
+    read_metadata,
+)
+from workspace.state import fingerprint, sequence_id
+from workspace.storage import ScannedFile
 
-STATUS_OK = "ok"
+# extraction_status values: STATUS_OK and STATUS_UNSUPPORTED are what a reader reports.
 STATUS_ERROR = "error"
 STATUS_TOO_LARGE = "skipped_too_large"
-STATUS_UNSUPPORTED = "unsupported"
 HASH_CHUNK_BYTES = 1 << 20
-MAX_JSON_DEPTH = 64  # deeper JSON (a manifest, a UI event) is refused as malformed
+NPY_SIDECAR_SUFFIX = ".json"  # <stem>.json beside a .npy may give its fps
 
 
 @dataclass
@@ -54,10 +57,10 @@ def stem_and_format(rel: str) -> tuple[str, str]:
     return stem, suffix.lower()
 
 
-def file_sha256(path: str) -> str:
+def file_sha256(file: ScannedFile) -> str:
     """SHA-256 of a file, read in 1 MB chunks (memory stays flat for any size)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         while chunk := handle.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
@@ -72,7 +75,7 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
             "not read",
         )
     try:
-        digest = file_sha256(file.path)
+        digest = file_sha256(file)
     except OSError as error:
         return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
     try:
@@ -88,7 +91,7 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
             STATUS_UNSUPPORTED, metadata.reason or "unsupported variant", sha256=digest
         )
     try:
-        truncated = missing_frames(file.path, metadata)
+        truncated = missing_frames(file, metadata)
     except OSError as error:
         return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
     if truncated:
@@ -107,7 +110,7 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
     )
 
 
-def missing_frames(path: str, metadata) -> str | None:
+def missing_frames(file: ScannedFile, metadata) -> str | None:
     """Why a BVH or TRC file was cut short in its data section (None if it was not).
 
     The readers take frame counts from headers without decoding the data, so a file cut short
@@ -121,13 +124,13 @@ def missing_frames(path: str, metadata) -> str | None:
         return None
     if metadata.file_format == "trc":
         rows = metadata.details.get("data_rows")
-        if isinstance(rows, int) and rows < announced and not ends_with_newline(path):
+        if isinstance(rows, int) and rows < announced and not ends_with_newline(file):
             return f"truncated TRC file: it ends mid-row after {rows} of {announced} frames"
         return None
     if metadata.file_format != "bvh":
         return None
     rows, in_motion = 0, False
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         for line in handle:
             if in_motion:
                 rows += bool(line.strip())
@@ -138,10 +141,21 @@ def missing_frames(path: str, metadata) -> str | None:
     return None
 
 
-def ends_with_newline(path: str) -> bool:
-    with open(path, "rb") as handle:
+def ends_with_newline(file: ScannedFile) -> bool:
+    with file.open() as handle:
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) in (b"\n", b"\r")
+
+
+def motion_fingerprint(file: ScannedFile, scan, max_bytes: int, default_fps: float) -> str:
+    """What a motion row is made from: the file's version, the size cap and, for NPY, the fps
+    sidecar's version and the default fps (a state entry with another fingerprint is read
+    again)."""
+    parts = [file.size, file.version, file.size > max_bytes]
+    if file.rel.lower().endswith(".npy"):
+        sidecar = scan.get(file.rel.rsplit(".", 1)[0] + NPY_SIDECAR_SUFFIX)
+        parts += [sidecar and (sidecar.size, sidecar.version), default_fps]
+    return fingerprint(*parts)
 
 
 def motion_row(file: ScannedFile, result: MotionResult) -> dict:
@@ -158,7 +172,7 @@ def motion_row(file: ScannedFile, result: MotionResult) -> dict:
         "duration_seconds": as_float(result.duration_seconds),
         "fps": as_float(result.fps),
         "created_at": format_utc(datetime.fromtimestamp(file.created, UTC)),
-        "last_modified": format_utc(datetime.fromtimestamp(file.mtime_ns / 1e9, UTC)),
+        "last_modified": format_utc(datetime.fromtimestamp(file.modified_ns / 1e9, UTC)),
         "metadata": {"location": file.root, **result.details},
         "is_active": True,
         "extraction_status": result.status,
@@ -169,66 +183,3 @@ def motion_row(file: ScannedFile, result: MotionResult) -> dict:
 
 def as_float(value) -> float | None:
     return None if value is None else float(value)
-
-
-def json_safe(value):
-    """`value` with anything JSON cannot hold made plain: numpy scalars and arrays, tuples,
-    bytes; NaN and infinities become null."""
-    return clean(json.loads(json.dumps(value, default=_plain)))
-
-
-def nesting_depth(value) -> int:
-    """How deeply lists and dicts nest in `value` (counted without recursion)."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in item)
-    return deepest
-
-
-def load_json(raw: bytes):
-    """Parse JSON text from a file; ValueError for anything unusable, including nesting deeper
-    than MAX_JSON_DEPTH (which would overflow the stack here or in the SDK)."""
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ValueError(f"not UTF-8: {error}") from None
-    except RecursionError:
-        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(str(error)) from None
-    if nesting_depth(document) > MAX_JSON_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-    return document
-
-
-def clean(value):
-    """A row or value the destination can take: NaN and infinities become null, and text with
-    lone surrogates (undecodable bytes from a file) gets `?` in their place."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
-        return value
-    if isinstance(value, dict):
-        return {clean(key): clean(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clean(item) for item in value]
-    return value
-
-
-def _plain(value):
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO
 
-from mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata
 
 FILE_FORMAT = "bvh"
 

@@ -16,7 +16,7 @@ to flag a file whose row count disagrees with NumFrames; only the first row's ti
 import math
 from pathlib import Path
 
-from mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata
 
 FILE_FORMAT = "trc"
 

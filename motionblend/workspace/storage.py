@@ -1,34 +1,29 @@
-"""List the files of a MotionBlend workspace with one stat each, safely and in a stable order.
+"""The one seam between the connector and where a workspace lives: list files, open them.
 
-Six roots are scanned, all optional (`ROOTS`). The walk uses `os.scandir`, sorts every folder by
-name, and yields only regular files, each with its workspace-relative POSIX path, size, mtime and
-creation time; nothing is opened.
+A storage lists the files under the workspace's root folders (`list`) as `ScannedFile` entries,
+each with its workspace-relative POSIX path, size and `version` (a value that changes whenever
+the content may have changed), and opens an entry for reading (`ScannedFile.open`). Nothing is
+opened while listing.
 
-Symlinks: a link (to a file or a folder) is followed only when its real path lies inside the
-workspace; anything else is skipped with a warning. Real folders are walked first; linked folders
-afterwards, each real folder at most once (tracked by `(st_dev, st_ino)`), so a link loop or a
-link to a folder already walked is skipped, and the result does not depend on name order.
-Sockets, FIFOs and devices are never listed (opening a FIFO would block the sync), nor is a
-file or folder whose name is not valid UTF-8 (a warning names it).
+`LocalStorage` is a folder on this machine: one `os.scandir` per folder, sorted by name, regular
+files only. Symlinks: a link (to a file or a folder) is followed only when its real path lies
+inside the workspace; anything else is skipped with a warning. Real folders are walked first;
+linked folders afterwards, each real folder at most once (tracked by `(st_dev, st_ino)`), so a
+link loop or a link to a folder already walked is skipped, and the result does not depend on
+name order. Sockets, FIFOs and devices are never listed (opening a FIFO would block the sync),
+nor is a file or folder whose name is not valid UTF-8 (a warning names it). Its `version` is
+the mtime in nanoseconds.
 
-A folder that cannot be listed is reported in `WorkspaceScan.unlisted`: the caller must not
-treat the files it could not see as deleted.
+A folder that cannot be listed is reported in `Listing.unlisted`: the caller must not treat the
+files it could not see as deleted.
 """
 
 import os
 import stat
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
-# (workspace-relative folder, label); the order is the scan order and the name-lookup priority.
-ROOTS = (
-    ("project/seed_motions", "project_seed"),
-    ("seed_motions", "seed"),
-    ("build/build_motions", "build"),
-    ("build/blend_snn", "blend"),
-    ("build/demo_artifacts", "artifacts"),
-    ("build/ui_analytics", "ui"),
-)
-ROOT_ORDER = {label: position for position, (_, label) in enumerate(ROOTS)}
+from workspace.roots import ROOT_ORDER
 
 
 class WorkspaceError(Exception):
@@ -37,48 +32,57 @@ class WorkspaceError(Exception):
 
 @dataclass(frozen=True)
 class ScannedFile:
-    """One regular file: where it is and its stat, as the scan saw it."""
+    """One file as the listing saw it, and how to open it."""
 
     rel: str  # workspace-relative POSIX path (of the link, for a followed symlink)
-    path: str  # absolute path to open
-    root: str  # label of the root it was found under (see ROOTS)
+    path: str  # where the storage finds it (an absolute path for a local folder)
+    root: str  # label of the root it was found under (see workspace.roots)
     size: int
-    mtime_ns: int
-    created: float  # st_birthtime where the OS has it, else the mtime (seconds)
+    version: int  # changes whenever the content may have: the mtime in ns for a local file
+    modified_ns: int  # last modification, ns since the epoch
+    created: float  # creation time where the storage has it, else the modification (seconds)
+    storage: "LocalStorage | None" = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
         return self.rel.rsplit("/", 1)[-1]
 
+    def open(self) -> BinaryIO:
+        """The content, as a binary file object (seekable)."""
+        return self.storage.open(self)
+
 
 @dataclass
-class WorkspaceScan:
-    """Every file found, sorted by root then path, with what was skipped and why."""
+class Listing:
+    """The files under the roots, with what was skipped and why."""
 
-    root: str  # real path of the workspace
     files: list[ScannedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)  # folders that could not be listed
 
-    def __post_init__(self):
-        self._by_rel: dict[str, ScannedFile] | None = None
 
-    @property
-    def complete(self) -> bool:
-        """True when every folder could be listed (deletions can be trusted)."""
-        return not self.unlisted
-
-    def get(self, rel: str) -> ScannedFile | None:
-        if self._by_rel is None:
-            self._by_rel = {file.rel: file for file in self.files}
-        return self._by_rel.get(rel)
-
-    def in_root(self, label: str) -> list[ScannedFile]:
-        return [file for file in self.files if file.root == label]
+def open_storage(workspace_path: str) -> "LocalStorage":
+    """The storage of `workspace_path`; WorkspaceError says clearly what is wrong with it."""
+    return LocalStorage(workspace_path)
 
 
-def open_workspace(path: str) -> str:
-    """The real path of the workspace root; WorkspaceError says clearly what is wrong."""
+class LocalStorage:
+    """A workspace folder on this machine."""
+
+    def __init__(self, path: str):
+        self.root = _real_folder(str(path))
+        self.location = self.root  # what logs and absolute references in the workspace use
+
+    def list(self, roots) -> Listing:
+        """Every regular file under the `(folder, label)` roots that exist."""
+        return _Walker(self).run(roots)
+
+    def open(self, file: ScannedFile) -> BinaryIO:
+        return open(file.path, "rb")
+
+
+def _real_folder(path: str) -> str:
+    """The real path of the workspace root folder."""
     expanded = os.path.expanduser(path)
     if not os.path.isabs(expanded):
         raise WorkspaceError(
@@ -101,13 +105,7 @@ def open_workspace(path: str) -> str:
     return real
 
 
-def scan_workspace(path: str) -> WorkspaceScan:
-    """Stat every regular file under the six roots of the workspace at `path`."""
-    scan = _Scanner(open_workspace(path))
-    return scan.run()
-
-
-def _is_utf8(name: str) -> bool:
+def is_utf8(name: str) -> bool:
     """False for a name with bytes that are not UTF-8 (kept by Python as lone surrogates): it
     could be neither hashed into an id nor written to the destination."""
     try:
@@ -122,22 +120,22 @@ def is_inside(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-class _Scanner:
-    def __init__(self, root: str):
-        self.result = WorkspaceScan(root=root)
-        self.root = root
+class _Walker:
+    def __init__(self, storage: LocalStorage):
+        self.storage = storage
+        self.root = storage.root
+        self.result = Listing()
         self.visited: set[tuple[int, int]] = set()
         # Linked folders wait until every real folder is walked: (abs path, rel, label, real).
         self.deferred: list[tuple[str, str, str, str]] = []
 
-    def run(self) -> WorkspaceScan:
-        for rel, label in ROOTS:
+    def run(self, roots) -> Listing:
+        for rel, label in roots:
             self._root(rel, label)
         while self.deferred:
             self.deferred.sort(key=lambda item: (ROOT_ORDER[item[2]], item[1]))
             path, rel, label, real = self.deferred.pop(0)
             self._enter(path, rel, label, real, linked=True)
-        self.result.files.sort(key=lambda file: (ROOT_ORDER[file.root], file.rel))
         return self.result
 
     def _root(self, rel: str, label: str) -> None:
@@ -185,7 +183,7 @@ class _Scanner:
             return []
         folders = []
         for entry in entries:
-            if not _is_utf8(entry.name):
+            if not is_utf8(entry.name):
                 shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
                 self._warn(f"{rel}/{shown}: the name is not valid UTF-8: skipped")
                 continue
@@ -219,7 +217,16 @@ class _Scanner:
     def _add(self, path: str, rel: str, label: str, info: os.stat_result) -> None:
         created = getattr(info, "st_birthtime", None) or info.st_mtime
         self.result.files.append(
-            ScannedFile(rel, path, label, info.st_size, info.st_mtime_ns, created)
+            ScannedFile(
+                rel,
+                path,
+                label,
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_mtime_ns,
+                created,
+                self.storage,
+            )
         )
 
     def _unlisted(self, rel: str, error: OSError) -> None:

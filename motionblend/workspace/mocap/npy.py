@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata
 
 FILE_FORMAT = "npy"
 DEFAULT_FPS = 30

@@ -12,11 +12,12 @@ import re
 import struct
 from datetime import UTC, datetime
 
-from mb_motions import file_sha256, is_motion_file, load_json
-from mb_scan import ScannedFile
-from mb_state import artifact_id, sequence_id
-
 from shared.timewindows import format_utc
+from workspace.jsonutil import load_json
+from workspace.motions import file_sha256, is_motion_file
+from workspace.roots import BLEND
+from workspace.state import artifact_id, sequence_id
+from workspace.storage import ScannedFile
 
 ARTIFACT_TYPES = ("motion", "manifest", "log", "image", "other")
 RETENTION_KEYS = ("temporary", *ARTIFACT_TYPES, "default")
@@ -26,8 +27,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg")
 LOG_SUFFIXES = (".log",)
 MANIFEST_SUFFIXES = (".json",)
 MAX_JSON_BYTES = 8 << 20
-BLEND_OUTPUT_ROOT = "blend"  # its motion files also have a motion_sequences row
 MAX_KEYS_LISTED = 50
+IMAGE_HEAD_BYTES = 64 * 1024  # enough for the size of a PNG, GIF or JPEG (after its EXIF)
 # A log line is an error line when it carries one of these level words (not "RuntimeError").
 ERROR_LINE = re.compile(rb"\b(ERROR|CRITICAL|FATAL)\b")
 WARNING_LINE = re.compile(rb"\b(WARNING|WARN)\b")
@@ -92,22 +93,22 @@ def describe(file: ScannedFile, artifact_type: str, max_bytes: int) -> tuple[dic
     if file.size > max_bytes:
         return {"skipped": "larger than max_file_size_mb: not read"}, None
     try:
-        digest = file_sha256(file.path)
+        digest = file_sha256(file)
         if artifact_type == "log":
-            return log_metadata(file.path), digest
+            return log_metadata(file), digest
         if artifact_type == "image":
-            return image_metadata(file.path), digest
+            return image_metadata(file), digest
         if artifact_type == "manifest":
-            return json_metadata(file.path, file.size), digest
+            return json_metadata(file), digest
     except OSError as error:
         return {"read_error": error.strerror or str(error)}, None
     return {}, digest
 
 
-def log_metadata(path: str) -> dict:
+def log_metadata(file: ScannedFile) -> dict:
     """Line, error-line and warning-line counts of a text log (streamed line by line)."""
     lines = errors = warnings = 0
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         for line in handle:
             lines += 1
             errors += bool(ERROR_LINE.search(line))
@@ -115,10 +116,10 @@ def log_metadata(path: str) -> dict:
     return {"line_count": lines, "error_line_count": errors, "warning_line_count": warnings}
 
 
-def image_metadata(path: str) -> dict:
+def image_metadata(file: ScannedFile) -> dict:
     """Format, width and height from the first bytes of a PNG, GIF or JPEG."""
-    with open(path, "rb") as handle:
-        head = handle.read(64 * 1024)
+    with file.open() as handle:
+        head = handle.read(IMAGE_HEAD_BYTES)
     if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
         width, height = struct.unpack(">II", head[16:24])
         return {"format": "png", "width": width, "height": height}
@@ -144,11 +145,11 @@ def _jpeg_size(head: bytes) -> dict:
     return {"format": "jpeg", "warning": "no frame header in the first 64 KB"}
 
 
-def json_metadata(path: str, size: int) -> dict:
+def json_metadata(file: ScannedFile) -> dict:
     """Whether a JSON file parses, and its top-level keys (or list length)."""
-    if size > MAX_JSON_BYTES:
+    if file.size > MAX_JSON_BYTES:
         return {"json_valid": None, "warning": f"over {MAX_JSON_BYTES} bytes: not parsed"}
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         raw = handle.read()
     try:
         document = load_json(raw)
@@ -177,7 +178,7 @@ def artifact_row(
         metadata, digest = {}, known_sha256
     else:
         metadata, digest = describe(file, artifact_type, max_bytes)
-    if artifact_type == "motion" and file.root == BLEND_OUTPUT_ROOT:
+    if artifact_type == "motion" and file.root == BLEND:  # also has a motion_sequences row
         metadata = {"sequence_id": sequence_id(file.rel), **metadata}
     return {
         "artifact_id": artifact_id(file.rel),
@@ -195,3 +196,14 @@ def artifact_row(
         "metadata": {"location": file.root, **metadata},
         "checksum_sha256": digest,
     }
+
+
+def job_of_artifact(name: str, job_ids: dict[str, str], known_job_ids: set) -> str | None:
+    """The job an artifact belongs to: its name (up to the first or last dot) is a blend's
+    name (`previews/<blend>.png`) or a job id (`logs/<job_id>.log`)."""
+    for stem in (name.rsplit(".", 1)[0], name.split(".", 1)[0]):
+        if stem in job_ids:
+            return job_ids[stem]
+        if stem in known_job_ids:
+            return stem
+    return None

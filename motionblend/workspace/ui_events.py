@@ -12,26 +12,27 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from mb_motions import load_json
-
 from shared.timewindows import parse_utc
+from workspace.jsonutil import load_json
+from workspace.storage import ScannedFile
 
 MAX_LINE_BYTES = 1 << 20
 HEAD_DIGEST_HEX = 8
 _EPOCH_MILLISECONDS_FROM = 1e11  # a larger epoch number is in milliseconds, not seconds
 
 
-def head_digest(path: str) -> str | None:
+def head_digest(file: ScannedFile) -> str | None:
     """8 hex digits of the first complete line (None when there is none yet)."""
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         line = handle.readline(MAX_LINE_BYTES + 1)
     if not line.endswith(b"\n"):
         return None
     return hashlib.sha256(line).hexdigest()[:HEAD_DIGEST_HEX]
 
 
-def start_offset(path: str, size: int, saved: list | None) -> tuple[int | None, str | None]:
+def start_offset(file: ScannedFile, saved: list | None) -> tuple[int | None, str | None]:
     """(offset to read from, or None when nothing was appended; why it restarts, if it does)."""
+    size = file.size
     if not saved:
         return (0, None) if size else (None, None)
     offset, head = saved
@@ -39,17 +40,17 @@ def start_offset(path: str, size: int, saved: list | None) -> tuple[int | None, 
         return None, None
     if size < offset:
         return 0, f"shrank from {offset} to {size} bytes: rotated, read from the start"
-    if head and head_digest(path) != head:
+    if head and head_digest(file) != head:
         return 0, "first line changed: rotated, read from the start"
     return offset, None
 
 
-def complete_lines(path: str, offset: int) -> Iterator[tuple[bytes | None, int]]:
+def complete_lines(file: ScannedFile, offset: int) -> Iterator[tuple[bytes | None, int]]:
     """(line, offset after it) for each complete line from `offset`; None for an overlong line.
 
     Stops before a last line that has no newline yet, so its offset is never passed.
     """
-    with open(path, "rb") as handle:
+    with file.open() as handle:
         handle.seek(offset)
         position = offset
         while True:

@@ -1,14 +1,13 @@
 """Motion-file metadata readers of the motionblend connector.
 
 `read_metadata(path)` picks the reader by the file's lower-case suffix and returns a
-`mocap.base.MotionMetadata`; every reader raises `mocap.base.MotionFileError` for a file it
-cannot read. Readers are imported on first use, so reading BVH files never imports numpy or
-pygltflib.
+`base.MotionMetadata`; every reader raises `base.MotionFileError` for a file it cannot read.
+Readers are imported on first use, so reading BVH files never imports numpy or pygltflib.
 """
 
 from pathlib import Path
 
-from mocap.base import STATUS_OK, STATUS_UNSUPPORTED, MotionFileError, MotionMetadata
+from workspace.mocap.base import STATUS_OK, STATUS_UNSUPPORTED, MotionFileError, MotionMetadata
 
 __all__ = [
     "STATUS_OK",
@@ -44,21 +43,23 @@ def read_metadata(path, *, default_fps: float = 30) -> MotionMetadata:
         raise MotionFileError("empty file")
 
     if suffix == ".bvh":
-        from mocap import bvh
+        from workspace.mocap import bvh
 
         return bvh.read_metadata(path)
     if suffix == ".trc":
-        from mocap import trc
+        from workspace.mocap import trc
 
         return trc.read_metadata(path)
     if suffix == ".npy":
-        from mocap import npy
+        from workspace.mocap import npy
 
         return npy.read_metadata(path, default_fps=default_fps)
     if suffix in (".glb", ".gltf"):
-        from mocap import gltf
+        from workspace.mocap import gltf
 
         return gltf.read_metadata(path)
-    from mocap import fbx  # provided by the FBX reader module (imported only when needed)
+    from workspace.mocap import (
+        fbx,
+    )  # provided by the FBX reader module (imported only when needed)
 
     return fbx.read_metadata(path)
