@@ -47,6 +47,7 @@ from workspace.scan import WorkspaceScan, scan_workspace
 from workspace.state import (
     KIND_ARTIFACT,
     KIND_MOTION,
+    UNREAD,
     SyncState,
     artifact_id,
     fingerprint,
@@ -256,7 +257,8 @@ def sync_motion_sequences(run: SyncRun) -> None:
             upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
         else:
             update_row("motion_sequences", row)
-        run.state.set_file(row_id, KIND_MOTION, fp)
+        # A file that could not be read is read again next sync (chmod leaves mtime alone).
+        run.state.set_file(row_id, KIND_MOTION, UNREAD if result.unreadable else fp)
         run.wrote("motion_sequences")
 
 
@@ -278,7 +280,8 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
         if row is not None:
             upsert("blend_jobs", row)
             job_ids.setdefault(group.name, row["job_id"])
-        run.state.set_job(group.stem_rel, fp, row and row["job_id"])
+        unreadable = (manifest and manifest.unreadable) or (output and output.unreadable)
+        run.state.set_job(group.stem_rel, UNREAD if unreadable else fp, row and row["job_id"])
         run.wrote("blend_jobs")
     return job_ids
 
@@ -321,7 +324,8 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
             known_sha256=output.sha256 if output else None,
         )
         upsert("processing_artifacts", row)
-        run.state.set_file(row_id, KIND_ARTIFACT, fp)
+        unreadable = "read_error" in row["metadata"]
+        run.state.set_file(row_id, KIND_ARTIFACT, UNREAD if unreadable else fp)
         run.wrote("processing_artifacts")
 
 
