@@ -134,3 +134,26 @@ def test_a_file_that_could_not_be_read_is_read_again_next_sync(
 
     operations, _ = sync_in_process(tmp_path, state)  # read fine: not read again
     assert operations == []
+
+
+def test_a_folder_too_long_to_list_holds_up_no_deletion_elsewhere(sync_in_process, tmp_path):
+    # Issue 12, defect 7: one too-long folder path suspended deletions for the whole workspace.
+    import os
+
+    from workspace.state import sequence_id
+
+    write(tmp_path / "seed_motions/a.bvh", BVH)
+    write(tmp_path / "seed_motions/b.bvh", BVH)
+    _, state = sync_in_process(tmp_path)
+    (tmp_path / "seed_motions/b.bvh").unlink()
+    fd = os.open(tmp_path / "seed_motions", os.O_RDONLY)
+    try:  # a chain of folders whose full path exceeds PATH_MAX (4096)
+        for _ in range(20):
+            os.mkdir("d" * 250, dir_fd=fd)
+            fd, parent = os.open("d" * 250, os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+    finally:
+        os.close(fd)
+    operations, _ = sync_in_process(tmp_path, state)
+    deleted = [data for op, table, data in operations if op == "delete"]
+    assert deleted == [{"sequence_id": sequence_id("seed_motions/b.bvh")}]
