@@ -106,10 +106,52 @@ def demo_motionblend() -> DemoRun:
     return run_debug("motionblend", {"workspace_path": str(workspace)})
 
 
+def demo_sensource() -> DemoRun:
+    """60 days of hourly traffic (4 zones) and occupancy (3 spaces) from the simulator."""
+    from datetime import UTC, datetime, timedelta
+
+    client = ("demo-client-id", "demo-client-secret")
+    args = ["--zones", "4", "--spaces", "3", "--history-days", "60"]
+    args += ["--client-id", client[0], "--client-secret", client[1]]
+    with simulator("tests.sensource.simulator", *args) as base_url:
+        start = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+        configuration = {
+            "client_id": client[0],
+            "client_secret": client[1],
+            "auth_url": f"{base_url}/oauth/token",
+            "base_url": f"{base_url}/api",
+            "start_date": start,
+        }
+        return run_debug("sensource", configuration)
+
+
+def demo_tmdb_movies() -> DemoRun:
+    """Two directors from the TMDB simulator (14 and 12 movies, two co-directed), then the
+    budget-vs-revenue chart. Run again, the sync asks only for credits and changes."""
+    from tools.tmdb_movies_chart import films_from_warehouse, render_budget_vs_revenue
+
+    token = "demo-read-access-token"
+    directors = ("--directors", "525:14,488:12")
+    with simulator("tests.tmdb_movies.simulator", "--token", token, *directors) as base_url:
+        configuration = {"read_access_token": token, "base_url": base_url + "/3"}
+        run = run_debug("tmdb_movies", {**configuration, "director_ids": "525,488"})
+    summary = [line for line in run.log.read_text().splitlines() if "tmdb: synced" in line]
+    if summary:
+        print("  " + summary[-1][summary[-1].index("tmdb: synced") :])
+    if run.succeeded:
+        warehouse = REPO_ROOT / "tmdb_movies" / "files" / "warehouse.db"
+        chart = DEMO_DIR / "tmdb_movies_budget_vs_revenue.png"
+        render_budget_vs_revenue(films_from_warehouse(warehouse), chart)
+        print(f"  chart: {chart.relative_to(REPO_ROOT)}")
+    return run
+
+
 # Each connector issue adds its demo here: (connector folder, function).
 DEMOS: list[tuple[str, Callable[[], DemoRun]]] = [
     ("mso", demo_mso),
     ("motionblend", demo_motionblend),
+    ("sensource", demo_sensource),
+    ("tmdb_movies", demo_tmdb_movies),
 ]
 
 
