@@ -215,21 +215,22 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, seconds)
 
 
-def join_url(base_url: str, *segments: Any) -> str:
-    """`base_url` with path segments appended, one slash between each: the one way to build an
-    endpoint URL (`join_url("https://api.x.com/v1/", "movie", 550)` -> ".../v1/movie/550").
+def join_url(base_url: str, *paths: Any) -> str:
+    """`base_url` with path parts appended, one slash between each: the one way to build an
+    endpoint URL (`join_url("https://api.x.com/v1/", "/movie/", 550)` -> ".../v1/movie/550").
 
-    Unlike urljoin it never drops the base's last path segment. Each segment is percent-encoded
-    whole (a "/" inside an id stays data); slashes around a segment are dropped. A base with a
-    query or fragment is refused: the path would land inside it.
+    Unlike urljoin it never drops the base's last path segment, and unlike concatenation it
+    never doubles or drops a slash. Parts are raw text: slashes separate path segments, anything
+    else a path cannot hold (spaces, `?`, `#`) is percent-encoded. A base with a query or
+    fragment is refused: the path would land inside it.
     """
     parts = urlsplit(base_url)
     if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
         raise ValueError(
             f"cannot join paths onto {mask_url(base_url)}: it has a query or fragment"
         )
-    path = [quote(str(segment).strip("/"), safe="") for segment in segments]
-    return "/".join([base_url.rstrip("/"), *path])
+    path = [quote(str(part).strip("/"), safe="/") for part in paths]
+    return "/".join([base_url.rstrip("/"), *(part for part in path if part)])
 
 
 def _full_url(url: str, params: Any) -> str:

@@ -613,11 +613,22 @@ def test_session_rate_limit_applies_to_every_request_and_retry(mocked, fake_time
     [
         ("https://api.example.com", ("mso_data",), "https://api.example.com/mso_data"),
         ("https://api.example.com/v1/", ("/movie/", 550), "https://api.example.com/v1/movie/550"),
-        ("https://api.example.com/v1", ("a b", "x/y"), "https://api.example.com/v1/a%20b/x%2Fy"),
+        (
+            "https://api.example.com/v1",
+            ("/person/7/movie_credits",),
+            "https://api.example.com/v1/person/7/movie_credits",
+        ),
+        (
+            "https://api.example.com/v1",
+            ("a b", "x?y#z"),
+            "https://api.example.com/v1/a%20b/x%3Fy%23z",
+        ),
         ("http://127.0.0.1:8080", (), "http://127.0.0.1:8080"),
     ],
 )
-def test_join_url_keeps_the_base_path_and_encodes_each_segment(base, segments, expected):
+def test_join_url_keeps_the_base_path_and_encodes_what_a_path_cannot_hold(
+    base, segments, expected
+):
     assert join_url(base, *segments) == expected
 
 
