@@ -7,7 +7,9 @@ Source: a MotionBlend workspace folder (`workspace_path`) with, all optional,
 
 Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
-build/demo_artifacts and build/blend_snn) and `ui_interactions` (one per logged UI event).
+build/demo_artifacts and build/blend_snn), `ui_interactions` (one per logged UI event) and
+`blend_quality_metrics` (one per blend job: metrics computed from the joint positions of its
+output and both sources, see blend_quality/).
 
 Incremental strategy: every sync lists the workspace once (workspace.storage: one stat per
 file). The state keeps, per row, a fingerprint of its file's size and version (the mtime)
@@ -17,6 +19,8 @@ its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are
 byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
 checkpoints per sync), always describing only rows already handed to the SDK, so a killed sync
 resumes where it stopped. `sync_mode = full` reads every file and every log again.
+A blend's metrics are computed again only when its files, a source's files, or the metrics
+configuration or version changed (its state entry keeps one fingerprint of all of them).
 """
 
 import copy
@@ -26,6 +30,14 @@ from pathlib import Path
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
 
+from blend_quality.assess import (
+    FLAG_COLUMNS,
+    METRIC_COLUMNS,
+    BlendInputs,
+    assess_blend,
+    metrics_row,
+)
+from blend_quality.config import METRICS_VERSION, MetricsConfig
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
 from shared.masking import log
@@ -137,6 +149,25 @@ __TABLES = [
             "metadata": "JSON",  # notes on values that did not fit their columns
         },
     },
+    {
+        "table": "blend_quality_metrics",
+        "primary_key": ["blend_id"],
+        "columns": {
+            **dict.fromkeys(("left_motion_id", "right_motion_id", "method"), "STRING"),
+            "blend_ratio": "DOUBLE",
+            **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
+            **{
+                column: "STRING" if column == "quality_category" else "DOUBLE"
+                for column in METRIC_COLUMNS
+                if column not in FLAG_COLUMNS
+            },
+            **dict.fromkeys(FLAG_COLUMNS, "BOOLEAN"),
+            "computed_at": "UTC_DATETIME",
+            "metrics_version": "STRING",
+            "metrics_config": "JSON",
+            **dict.fromkeys(("metrics_status", "metrics_error"), "STRING"),
+        },
+    },
 ]
 __COLUMNS = {table["table"]: table for table in __TABLES}
 
@@ -150,6 +181,7 @@ def validate_configuration(configuration: dict) -> dict:
             f"retention_days has unknown type(s) {', '.join(unknown)} "
             f"(known: {', '.join(RETENTION_KEYS)})"
         )
+    settings["metrics_config"] = MetricsConfig.from_settings(settings)  # ValueError names it
     try:
         settings["storage"] = open_storage(settings["workspace_path"])
     except WorkspaceError as error:
@@ -158,7 +190,9 @@ def validate_configuration(configuration: dict) -> dict:
 
 
 def schema(configuration: dict):
-    """Four tables keyed by stable ids; JSON for nested values, DOUBLE for rates and weights."""
+    """Five tables keyed by stable ids; JSON for nested values, DOUBLE for rates, weights and
+    metrics. blend_quality_metrics declares the search index's names (`l2_velocity_mean`): the
+    destination writes them in snake case split at digits (`l_2_velocity_mean`)."""
     return copy.deepcopy(__TABLES)
 
 
@@ -210,6 +244,8 @@ def update(configuration: dict, state: dict):
         sync_state.reset_ui()  # the logs are read again, so downloads are counted afresh
     sync_motion_sequences(run)
     job_ids = sync_blend_jobs(run)
+    if settings["sync_blend_quality_metrics"]:
+        sync_blend_quality_metrics(run)
     if settings["include_artifacts"]:
         sync_processing_artifacts(run, job_ids)
     if settings["sync_ui_analytics"]:
@@ -277,6 +313,8 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
         old_id = saved[1] if saved else None
         if old_id is not None and (row is None or row["job_id"] != old_id):
             op.delete("blend_jobs", {"job_id": old_id})
+            if run.state.metrics_entry(group.stem_rel) is not None:
+                op.delete("blend_quality_metrics", {"blend_id": old_id})
         if row is not None:
             upsert("blend_jobs", row)
             job_ids.setdefault(group.name, row["job_id"])
@@ -299,6 +337,91 @@ def output_of(run: SyncRun, group: BlendGroup) -> MotionResult | None:
             group.output, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
         )
     return run.outputs[group.output.rel]
+
+
+def sync_blend_quality_metrics(run: SyncRun) -> None:
+    """One metrics row per blend job whose files, sources' files or metrics settings changed.
+
+    An unchanged blend is recognised from its state entry alone (its sources' ids are kept
+    there), without reading its manifest; otherwise the job is resolved again, its output and
+    sources are read through the storage and measured (blend_quality.assess).
+    """
+    settings = metrics_settings(run)
+    for group in blend_groups(run.scan.files):
+        saved_job = run.state.job_entry(group.stem_rel)
+        if saved_job is None or saved_job[1] is None:
+            continue  # not a blend (a stray JSON file): no metrics either
+        saved = run.state.metrics_entry(group.stem_rel)
+        unchanged = saved is not None and not run.full
+        if unchanged and metrics_fingerprint(run, group, *saved[1:], settings) == saved[0]:
+            continue
+        job = blend_job_row(group, manifest_of(group), None, run.index)
+        left, right = job["sequence_a_id"], job["sequence_b_id"]
+        upsert("blend_quality_metrics", measure_blend(run, job))
+        fp = metrics_fingerprint(run, group, left, right, settings)
+        run.state.set_metrics(group.stem_rel, fp, left, right)
+        run.wrote("blend_quality_metrics")
+
+
+def metrics_settings(run: SyncRun) -> tuple:
+    """What, besides the files, a metrics row is made from."""
+    config = run.settings["metrics_config"]
+    return (METRICS_VERSION, sorted(config.as_dict().items()), run.settings["default_fps"])
+
+
+def metrics_fingerprint(run: SyncRun, group: BlendGroup, left, right, settings) -> str:
+    """Fingerprint of a blend's files, its sources' files (with an NPY's JSON sidecar), the
+    size cap and the metrics settings."""
+    files = [(f.rel, f.size, f.version) for f in group.members()]
+    for sequence in (left, right):
+        rel = run.index.by_id.get(sequence) if sequence else None
+        for path in (rel, rel and rel.rsplit(".", 1)[0] + ".json"):
+            found = run.scan.get(path) if path else None
+            files.append(found and (found.rel, found.size, found.version))
+    return fingerprint(*files, run.max_bytes, settings)
+
+
+def measure_blend(run: SyncRun, job: dict) -> dict:
+    """The metrics row of a blend job; a failure of the metric code itself (a bug) is logged as
+    an error and becomes the row's error instead of failing the whole sync."""
+    meta = job["metadata"]
+    notes = meta["resolution_notes"]
+    inputs = BlendInputs(
+        blend_id=job["job_id"],
+        output_path=job["output_file_path"],
+        left_path=meta["left_path"],
+        right_path=meta["right_path"],
+        left_motion_id=job["sequence_a_id"],
+        right_motion_id=job["sequence_b_id"],
+        blend_ratio=job["blend_weight"],
+        method=job["blend_method"],
+        transition_start_frame=job["transition_start_frame"],
+        transition_end_frame=job["transition_end_frame"],
+        default_fps=run.settings["default_fps"],
+        missing_reason="; ".join(notes.values()) or None,
+    )
+    config = run.settings["metrics_config"]
+    try:
+        return assess_blend(inputs, lambda rel: read_file(run, rel), config, run.discovered_at)
+    except Exception as error:  # a bug: loud in the log, but the other blends still sync
+        log.error(f"motionblend: metrics of blend {job['job_id']} failed: {error!r}")
+        return {
+            **metrics_row(inputs, config, run.discovered_at),
+            "metrics_status": "error",
+            "metrics_error": f"internal error: {type(error).__name__}: {error}",
+        }
+
+
+def read_file(run: SyncRun, rel: str) -> bytes:
+    """A workspace file's content through the storage; OSError when it is absent, over the size
+    cap, or unreadable."""
+    file = run.scan.get(rel)
+    if file is None:
+        raise FileNotFoundError(f"{rel} is not in the workspace")
+    if file.size > run.max_bytes:
+        raise OSError(f"{rel} is {file.size} bytes, over max_file_size_mb: not read")
+    with file.open() as handle:
+        return handle.read()
 
 
 def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
@@ -403,6 +526,8 @@ def remove_vanished_files(run: SyncRun) -> None:
         job_id = run.state.job_entry(stem_rel)[1]
         if job_id is not None:
             op.delete("blend_jobs", {"job_id": job_id})
+            if run.state.metrics_entry(stem_rel) is not None:
+                op.delete("blend_quality_metrics", {"blend_id": job_id})
         run.state.forget_job(stem_rel)
         run.wrote("deleted")
     for rel in [rel for rel in run.state.ui if run.scan.get(rel) is None]:
@@ -434,12 +559,14 @@ def noted(table: str, row: dict) -> dict:
     event's 1e19 duration) is nulled and noted in `metadata.notes`: the sync goes on."""
     row, problems = typed(table, row)
     if problems:
-        metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
-        row["metadata"] = {**metadata, "notes": [*metadata.get("notes", []), *problems]}
+        noted_in = "metadata.notes" if "metadata" in __COLUMNS[table]["columns"] else "this log"
+        if noted_in == "metadata.notes":
+            metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
+            row["metadata"] = {**metadata, "notes": [*metadata.get("notes", []), *problems]}
         key = row[__COLUMNS[table]["primary_key"][0]]
         log.warning(
             f"motionblend: {table} {key}: {'; '.join(problems)}; written as null "
-            "(noted in metadata.notes)"
+            f"(noted in {noted_in})"
         )
     return row
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.benchmarks import BENCHMARKS, writer_ceiling
+from tests.benchmarks import blend_quality as blend_quality_bench
 from tests.benchmarks import motionblend as motionblend_bench
 from tests.benchmarks import mso as mso_bench
 from tests.benchmarks import tmdb_movies as tmdb_movies_bench
@@ -172,6 +173,21 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
     targets = [fig for fig in report.figures if fig.target]
     assert len(targets) >= 4 and all(isinstance(fig.passed, bool) for fig in targets)
     assert "update()" in render_report(report)
+
+
+def test_blend_quality_benchmark_runs(tmp_path):
+    report = blend_quality_bench.run(tmp_path, tmp_path, blends=3, bvh_runs=1)
+    for threads in ("as_connector", "two_blas_threads"):
+        run = report.details["metrics"][threads]
+        assert run["blends"] == 3 and sum(run["categories"].values()) == 3
+        assert_positive(run, ("blends_per_second", "ms_per_blend", "peak_rss_mb"))
+    if report.details["bvh"] is not None:  # the real samples may be absent
+        bvh = report.details["bvh"]
+        assert (bvh["frames"], bvh["joints"]) == (2752, 31)
+        assert_positive(bvh, ("median_ms", "parse_median_ms", "fk_median_ms"))
+    targets = [fig for fig in report.figures if fig.target]
+    assert targets and all(isinstance(fig.passed, bool) for fig in targets)
+    assert all(math.isfinite(fig.value) for fig in report.figures)
 
 
 @pytest.mark.slow

@@ -102,7 +102,7 @@ def demo_motionblend() -> DemoRun:
 
     workspace = DEMO_DIR / "motionblend_workspace"
     if not workspace.exists():
-        generate_workspace(workspace)
+        generate_workspace(workspace, quality_blends=True)  # blends of every quality category
     return run_debug("motionblend", {"workspace_path": str(workspace)})
 
 
@@ -166,7 +166,31 @@ def print_summary(runs: list[DemoRun]) -> None:
             for table, (live, deleted) in table_counts(warehouse).items():
                 extra = f" (+{deleted} soft-deleted)" if deleted else ""
                 print(f"  {table:<28} {live:>7} rows{extra}")
+            if run.connector in EXTRA_SUMMARIES:
+                EXTRA_SUMMARIES[run.connector](warehouse)
             print(f"  DuckDB: {warehouse.relative_to(REPO_ROOT)} (schema tester)")
+
+
+def print_quality_categories(warehouse: Path) -> None:
+    """motionblend: blends per quality_category (and per metrics_status when not ok)."""
+    import duckdb
+
+    query = (
+        "SELECT coalesce(quality_category, metrics_status), count(*) "
+        "FROM tester.blend_quality_metrics WHERE NOT _fivetran_deleted GROUP BY 1 ORDER BY 1"
+    )
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            counts = dict(con.execute(query).fetchall())
+    except duckdb.Error:
+        return  # no blend_quality_metrics table (metrics switched off)
+    order = ("excellent", "good", "acceptable", "poor", "skeleton_mismatch", "error")
+    shown = ", ".join(f"{name} {counts[name]}" for name in order if name in counts)
+    print(f"  blend quality categories: {shown}")
+
+
+# Connectors whose demo prints more than table counts.
+EXTRA_SUMMARIES: dict[str, Callable[[Path], None]] = {"motionblend": print_quality_categories}
 
 
 def main() -> int:

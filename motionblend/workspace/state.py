@@ -9,7 +9,7 @@ State (a JSON object; every tracked file costs about 25 bytes)::
     {"v": 1,
      "files": {"<key>": "<kind><fingerprint>"},      # one per row in motion_sequences or
                                                       # processing_artifacts
-     "jobs": {"<blend stem inside build/blend_snn>": "<fingerprint><m><job_id>"},
+     "jobs": {"<blend stem inside build/blend_snn>": "<fingerprint>[<metrics>]<m><job_id>"},
      "ui": {"<jsonl path>": [<offset consumed>, "<digest of the first line>"]},
      "downloads": {"<artifact key>": [<count>, "<last download, UTC>"]}}
 
@@ -24,6 +24,11 @@ State (a JSON object; every tracked file costs about 25 bytes)::
   not change the file's mtime.
 - jobs: `<m>` is `d` (the job id is the default hash of the stem path), `c` (a custom id from the
   manifest follows) or `n` (no job row: e.g. a JSON file that is not a manifest).
+- `<metrics>` (29 characters, once the blend's quality metrics are written) is `~`, the
+  fingerprint of everything its blend_quality_metrics row is made from (the blend's files, both
+  sources' files, the metrics configuration and version), then the sources' sequence ids as
+  keys (`...........` for an unresolved side): an unchanged blend is recognised without
+  reading its manifest. Its row's blend_id is the job id.
 """
 
 import base64
@@ -39,6 +44,10 @@ ID_HEX_DIGITS = 16
 FINGERPRINT_CHARS = 6
 UNREAD = "!" * FINGERPRINT_CHARS  # outside base64url: never equal to a fingerprint
 JOB_DEFAULT, JOB_CUSTOM, JOB_NONE = "d", "c", "n"
+METRICS_MARK = "~"  # starts the metrics block of a jobs entry (not base64url, not a job mark)
+NO_KEY = "." * 11  # an unresolved source in the metrics block
+_KEY_CHARS = 11
+_METRICS_CHARS = 1 + FINGERPRINT_CHARS + 2 * _KEY_CHARS
 BLEND_FOLDER = FOLDER_OF[BLEND] + "/"
 
 
@@ -47,6 +56,14 @@ def _job_key(stem_rel: str) -> str:
     if not stem_rel.startswith(BLEND_FOLDER):
         raise ValueError(f"{stem_rel} is not in {BLEND_FOLDER}")
     return stem_rel[len(BLEND_FOLDER) :]
+
+
+def _split_job(value: str) -> tuple[str, str, str]:
+    """(fingerprint, metrics block or "", job mark and id) of a jobs entry."""
+    fp, rest = value[:FINGERPRINT_CHARS], value[FINGERPRINT_CHARS:]
+    if rest.startswith(METRICS_MARK):
+        return fp, rest[:_METRICS_CHARS], rest[_METRICS_CHARS:]
+    return fp, "", rest
 
 
 def stable_id(prefix: str, rel: str) -> str:
@@ -142,21 +159,42 @@ class SyncState:
         value = self.jobs.get(_job_key(stem_rel))
         if value is None:
             return None
-        fp, mark = value[:FINGERPRINT_CHARS], value[FINGERPRINT_CHARS : FINGERPRINT_CHARS + 1]
+        fp, _, rest = _split_job(value)
+        mark = rest[:1]
         if mark == JOB_CUSTOM:
-            return fp, value[FINGERPRINT_CHARS + 1 :]
+            return fp, rest[1:]
         if mark == JOB_DEFAULT:
             return fp, default_job_id(stem_rel)
         return fp, None
 
     def set_job(self, stem_rel: str, fp: str, job_id: str | None) -> None:
+        """Save a blend's job; its metrics block, if any, is kept (its own fingerprint covers
+        the blend's files, so it goes stale by itself when the job changes)."""
         key = _job_key(stem_rel)
+        metrics = _split_job(self.jobs[key])[1] if key in self.jobs else ""
         if job_id is None:
-            self.jobs[key] = fp + JOB_NONE
+            self.jobs[key] = fp + JOB_NONE  # no job, no metrics
         elif job_id == default_job_id(stem_rel):
-            self.jobs[key] = fp + JOB_DEFAULT
+            self.jobs[key] = fp + metrics + JOB_DEFAULT
         else:
-            self.jobs[key] = fp + JOB_CUSTOM + job_id
+            self.jobs[key] = fp + metrics + JOB_CUSTOM + job_id
+
+    def metrics_entry(self, stem_rel: str) -> tuple[str, str | None, str | None] | None:
+        """(fingerprint, left sequence_id, right sequence_id) of a blend's metrics, or None."""
+        value = self.jobs.get(_job_key(stem_rel))
+        metrics = _split_job(value)[1] if value else ""
+        if not metrics:
+            return None
+        left, right = metrics[1 + FINGERPRINT_CHARS :][:_KEY_CHARS], metrics[-_KEY_CHARS:]
+        sides = (None if key == NO_KEY else hex_id(key) for key in (left, right))
+        return (metrics[1 : 1 + FINGERPRINT_CHARS], *sides)
+
+    def set_metrics(self, stem_rel: str, fp: str, left: str | None, right: str | None) -> None:
+        """Save the metrics fingerprint and sources of a blend whose job is saved."""
+        key = _job_key(stem_rel)
+        job_fp, _, rest = _split_job(self.jobs[key])
+        sides = "".join(NO_KEY if side is None else state_key(side) for side in (left, right))
+        self.jobs[key] = job_fp + METRICS_MARK + fp + sides + rest
 
     def forget_job(self, stem_rel: str) -> None:
         del self.jobs[_job_key(stem_rel)]

@@ -20,4 +20,5 @@ BENCHMARKS = [
     "motionblend",
     "sensource",
     "tmdb_movies",
+    "blend_quality",
 ]

@@ -107,11 +107,13 @@ def run_summary(run: DebugRun, result: SyncResult) -> dict:
 
 
 def pick_touched(manifest) -> str:
-    """A motion file outside build/blend_snn: its only row is its motion_sequences row."""
+    """A motion file outside build/blend_snn and no blend's source: its only row is its
+    motion_sequences row (a source's change also recomputes its blends' quality metrics)."""
+    sources = {path for job in manifest.blends for path in (job.left_path, job.right_path)}
     candidates = sorted(
         rel
         for rel, motion in manifest.motions.items()
-        if motion.location != "blend" and rel.endswith(".bvh")
+        if motion.location != "blend" and rel.endswith(".bvh") and rel not in sources
     )
     if not candidates:
         raise BenchmarkError("the generated workspace holds no BVH motion outside the blends")

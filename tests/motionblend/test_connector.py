@@ -45,6 +45,7 @@ def test_schema_declares_keys_and_types(connector):
         "blend_jobs": ["job_id"],
         "processing_artifacts": ["artifact_id"],
         "ui_interactions": ["interaction_id"],
+        "blend_quality_metrics": ["blend_id"],
     }
     assert tables["motion_sequences"]["columns"]["fps"] == "DOUBLE"
     assert tables["blend_jobs"]["columns"]["processing_config"] == "JSON"
@@ -66,6 +67,64 @@ def test_checkpoint_cadence_grows_with_the_workspace(connector):
     assert connector.checkpoint_cadence(2000) == 500
     assert connector.checkpoint_cadence(100_000) == 2000
     assert connector.checkpoint_cadence(10_000_000) == 5000
+
+
+def test_blend_quality_metrics_declares_the_index_names_and_types(connector):
+    columns = {t["table"]: t for t in connector.schema({})}["blend_quality_metrics"]["columns"]
+    doubles = [name for name, kind in columns.items() if kind == "DOUBLE"]
+    assert len(doubles) == 19  # blend_ratio, fid, coverage, 4 diversities, 8 l2, 2 ratios, ...
+    assert "l2_velocity_mean" in doubles and "quality_score" in doubles
+    assert columns["computed_at"] == "UTC_DATETIME" and columns["metrics_config"] == "JSON"
+    assert [n for n, kind in columns.items() if kind == "BOOLEAN"] == [
+        "has_velocity_spike",
+        "has_rough_transition",
+        "has_distribution_mismatch",
+    ]
+    assert columns["transition_start_frame"] == columns["transition_end_frame"] == "INT"
+
+
+def test_metrics_constants_are_validated_from_strings(connector, tmp_path):
+    base = {"workspace_path": str(tmp_path)}
+    settings = connector.validate_configuration({**base, "coverage_tau": "0.25"})
+    assert settings["metrics_config"].coverage_tau == 0.25
+    with pytest.raises(ValueError, match="coverage_tau"):
+        connector.validate_configuration({**base, "coverage_tau": "-1"})
+    with pytest.raises(ValueError, match="quality_weights must sum to 1"):
+        connector.validate_configuration(
+            {**base, "quality_weights": "smoothness:1,fid:1,coverage:0"}
+        )
+
+
+class _MemoryStorage:
+    """A storage that is not a folder: what `open` returns is all the connector may read."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+
+    def open(self, file):
+        import io
+
+        return io.BytesIO(self.files[file.rel])
+
+
+def test_metrics_read_their_inputs_through_the_storage_seam(connector):
+    from types import SimpleNamespace
+
+    from workspace.storage import ScannedFile
+
+    storage = _MemoryStorage({"seed_motions/a.bvh": b"HIERARCHY", "seed_motions/big.npy": b"x"})
+
+    def entry(rel, size):
+        return ScannedFile(rel, "gs://bucket/" + rel, "seed", size, 1, 1, 0.0, storage)
+
+    files = {"seed_motions/a.bvh": entry("seed_motions/a.bvh", 9)}
+    files["seed_motions/big.npy"] = entry("seed_motions/big.npy", 10_000)
+    run = SimpleNamespace(scan=SimpleNamespace(get=files.get), max_bytes=1000)
+    assert connector.read_file(run, "seed_motions/a.bvh") == b"HIERARCHY"
+    with pytest.raises(OSError, match="over max_file_size_mb"):
+        connector.read_file(run, "seed_motions/big.npy")
+    with pytest.raises(FileNotFoundError, match="not in the workspace"):
+        connector.read_file(run, "seed_motions/gone.trc")
 
 
 # --- syncs run in-process, every operation recorded (issue 12) ---

@@ -92,3 +92,26 @@ def test_state_at_100000_files_stays_under_32_bytes_per_file():
     per_file = size / 100_000
     assert per_file < 32, per_file
     assert len(json.dumps(state.files, separators=(",", ":"))) / len(state.files) < 25
+
+
+def test_metrics_block_rides_on_the_job_entry_and_survives_job_updates():
+    state = SyncState()
+    stem = "build/blend_snn/walk__wave"
+    left, right = sequence_id("seed_motions/walk.bvh"), sequence_id("seed_motions/wave.glb")
+    state.set_job(stem, "AAAAAA", "custom-7")
+    assert state.metrics_entry(stem) is None
+    state.set_metrics(stem, "BBBBBB", left, None)
+    assert state.metrics_entry(stem) == ("BBBBBB", left, None)
+    assert state.job_entry(stem) == ("AAAAAA", "custom-7")
+    state.set_job(stem, "CCCCCC", "custom-8")  # the job changed: the block stays (now stale)
+    assert state.job_entry(stem) == ("CCCCCC", "custom-8")
+    assert state.metrics_entry(stem) == ("BBBBBB", left, None)
+    state.set_job(stem, "DDDDDD", None)  # no job any more: no metrics
+    assert state.metrics_entry(stem) is None
+    default = "build/blend_snn/plain"
+    state.set_job(default, "EEEEEE", default_job_id(default))
+    state.set_metrics(default, "FFFFFF", left, right)
+    assert state.job_entry(default) == ("EEEEEE", default_job_id(default))
+    assert len(state.jobs["plain"]) == 6 + 1 + 6 + 22 + 1  # fp, ~, metrics fp, two keys, mark
+    loaded, discarded = SyncState.load(json.loads(json.dumps(state.as_dict())))
+    assert discarded is None and loaded.metrics_entry(default) == ("FFFFFF", left, right)
