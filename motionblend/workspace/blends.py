@@ -159,6 +159,7 @@ class Manifest:
 
     document: dict | None
     error: str | None = None
+    unreadable: bool = False  # an OS error (permission, I/O): worth reading again next sync
 
 
 def read_manifest(file: ScannedFile) -> Manifest:
@@ -169,7 +170,7 @@ def read_manifest(file: ScannedFile) -> Manifest:
         with file.open() as handle:
             document = load_json(handle.read())
     except OSError as error:
-        return Manifest(None, f"cannot read manifest: {error.strerror or error}")
+        return Manifest(None, f"cannot read manifest: {error.strerror or error}", unreadable=True)
     except ValueError as error:
         return Manifest(None, f"manifest is not valid JSON: {error}")
     if not isinstance(document, dict):
