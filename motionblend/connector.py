@@ -46,10 +46,12 @@ from shared.config import ConfigSpec
 from shared.masking import log
 from shared.prefetch import prefetched
 from shared.timewindows import format_utc, utc_now
+from shared.values import INVALID_VALUES_COLUMN, coerce_record
 from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
 from workspace.blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
 from workspace.jsonutil import clean
 from workspace.motions import (
+    STATUS_ERROR,
     MotionResult,
     extract_motion,
     is_motion_file,
@@ -61,6 +63,7 @@ from workspace.scan import WorkspaceScan, scan_workspace
 from workspace.state import (
     KIND_ARTIFACT,
     KIND_MOTION,
+    UNREAD,
     SyncState,
     artifact_id,
     fingerprint,
@@ -89,6 +92,91 @@ __BYTES_PER_MB = 1 << 20
 __READ_AHEAD = 8  # files read (downloaded, on GCS) ahead of the writes, in one worker thread
 
 
+# Every row meets these declared types before it is written (see `typed`).
+__TABLES = [
+    {
+        "table": "motion_sequences",
+        "primary_key": ["sequence_id"],
+        "columns": {
+            **dict.fromkeys(("name", "file_path", "file_format"), "STRING"),
+            "file_size_bytes": "LONG",
+            **dict.fromkeys(("frame_count", "joint_count"), "INT"),
+            **dict.fromkeys(("duration_seconds", "fps"), "DOUBLE"),
+            **dict.fromkeys(("created_at", "last_modified", "discovered_at"), "UTC_DATETIME"),
+            "metadata": "JSON",
+            "is_active": "BOOLEAN",
+            **dict.fromkeys(("extraction_status", "extraction_error"), "STRING"),
+            "content_sha256": "STRING",
+        },
+    },
+    {
+        "table": "blend_jobs",
+        "primary_key": ["job_id"],
+        "columns": {
+            **dict.fromkeys(("sequence_a_id", "sequence_b_id", "blend_method"), "STRING"),
+            "blend_weight": "DOUBLE",
+            "status": "STRING",
+            **dict.fromkeys(("started_at", "completed_at"), "UTC_DATETIME"),
+            **dict.fromkeys(("duration_ms", "output_file_size_bytes"), "LONG"),
+            "output_file_path": "STRING",
+            "output_frame_count": "INT",
+            **dict.fromkeys(("error_message", "initiated_by"), "STRING"),
+            **dict.fromkeys(("processing_config", "performance_metrics"), "JSON"),
+            **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
+            "metadata": "JSON",
+        },
+    },
+    {
+        "table": "processing_artifacts",
+        "primary_key": ["artifact_id"],
+        "columns": {
+            **dict.fromkeys(("job_id", "artifact_type", "file_name", "file_path"), "STRING"),
+            "file_size_bytes": "LONG",
+            "mime_type": "STRING",
+            **dict.fromkeys(("created_at", "last_accessed"), "UTC_DATETIME"),
+            "is_temporary": "BOOLEAN",
+            **dict.fromkeys(("retention_days", "download_count"), "INT"),
+            "metadata": "JSON",
+            "checksum_sha256": "STRING",
+        },
+    },
+    {
+        "table": "ui_interactions",
+        "primary_key": ["interaction_id"],
+        "columns": {
+            **dict.fromkeys(("session_id", "interaction_type", "sequence_id"), "STRING"),
+            "sequence_ref": "STRING",
+            "timestamp": "UTC_DATETIME",
+            **dict.fromkeys(("parameters", "performance_timing"), "JSON"),
+            "duration_ms": "LONG",
+            "resulted_in_blend": "BOOLEAN",
+            **dict.fromkeys(("user_agent", "viewport_size", "source_file"), "STRING"),
+            "metadata": "JSON",  # notes on values that did not fit their columns
+        },
+    },
+    {
+        "table": "blend_quality_metrics",
+        "primary_key": ["blend_id"],
+        "columns": {
+            **dict.fromkeys(("left_motion_id", "right_motion_id", "method"), "STRING"),
+            "blend_ratio": "DOUBLE",
+            **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
+            **{
+                column: "STRING" if column == "quality_category" else "DOUBLE"
+                for column in METRIC_COLUMNS
+                if column not in FLAG_COLUMNS
+            },
+            **dict.fromkeys(FLAG_COLUMNS, "BOOLEAN"),
+            "computed_at": "UTC_DATETIME",
+            "metrics_version": "STRING",
+            "metrics_config": "JSON",
+            **dict.fromkeys(("metrics_status", "metrics_error"), "STRING"),
+        },
+    },
+]
+__COLUMNS = {table["table"]: table for table in __TABLES}
+
+
 def validate_configuration(configuration: dict) -> dict:
     """Typed settings; ValueError names each bad key (and a missing or unreadable workspace)."""
     settings = __SPEC.validate(configuration)
@@ -114,86 +202,7 @@ def schema(configuration: dict):
     """Five tables keyed by stable ids; JSON for nested values, DOUBLE for rates, weights and
     metrics. blend_quality_metrics declares the search index's names (`l2_velocity_mean`): the
     destination writes them in snake case split at digits (`l_2_velocity_mean`)."""
-    return [
-        {
-            "table": "motion_sequences",
-            "primary_key": ["sequence_id"],
-            "columns": {
-                **dict.fromkeys(("name", "file_path", "file_format"), "STRING"),
-                "file_size_bytes": "LONG",
-                **dict.fromkeys(("frame_count", "joint_count"), "INT"),
-                **dict.fromkeys(("duration_seconds", "fps"), "DOUBLE"),
-                **dict.fromkeys(("created_at", "last_modified", "discovered_at"), "UTC_DATETIME"),
-                "metadata": "JSON",
-                "is_active": "BOOLEAN",
-                **dict.fromkeys(("extraction_status", "extraction_error"), "STRING"),
-                "content_sha256": "STRING",
-            },
-        },
-        {
-            "table": "blend_jobs",
-            "primary_key": ["job_id"],
-            "columns": {
-                **dict.fromkeys(("sequence_a_id", "sequence_b_id", "blend_method"), "STRING"),
-                "blend_weight": "DOUBLE",
-                "status": "STRING",
-                **dict.fromkeys(("started_at", "completed_at"), "UTC_DATETIME"),
-                **dict.fromkeys(("duration_ms", "output_file_size_bytes"), "LONG"),
-                "output_file_path": "STRING",
-                "output_frame_count": "INT",
-                **dict.fromkeys(("error_message", "initiated_by"), "STRING"),
-                **dict.fromkeys(("processing_config", "performance_metrics"), "JSON"),
-                **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
-                "metadata": "JSON",
-            },
-        },
-        {
-            "table": "processing_artifacts",
-            "primary_key": ["artifact_id"],
-            "columns": {
-                **dict.fromkeys(("job_id", "artifact_type", "file_name", "file_path"), "STRING"),
-                "file_size_bytes": "LONG",
-                "mime_type": "STRING",
-                **dict.fromkeys(("created_at", "last_accessed"), "UTC_DATETIME"),
-                "is_temporary": "BOOLEAN",
-                **dict.fromkeys(("retention_days", "download_count"), "INT"),
-                "metadata": "JSON",
-                "checksum_sha256": "STRING",
-            },
-        },
-        {
-            "table": "ui_interactions",
-            "primary_key": ["interaction_id"],
-            "columns": {
-                **dict.fromkeys(("session_id", "interaction_type", "sequence_id"), "STRING"),
-                "sequence_ref": "STRING",
-                "timestamp": "UTC_DATETIME",
-                **dict.fromkeys(("parameters", "performance_timing"), "JSON"),
-                "duration_ms": "LONG",
-                "resulted_in_blend": "BOOLEAN",
-                **dict.fromkeys(("user_agent", "viewport_size", "source_file"), "STRING"),
-            },
-        },
-        {
-            "table": "blend_quality_metrics",
-            "primary_key": ["blend_id"],
-            "columns": {
-                **dict.fromkeys(("left_motion_id", "right_motion_id", "method"), "STRING"),
-                "blend_ratio": "DOUBLE",
-                **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
-                **{
-                    column: "STRING" if column == "quality_category" else "DOUBLE"
-                    for column in METRIC_COLUMNS
-                    if column not in FLAG_COLUMNS
-                },
-                **dict.fromkeys(FLAG_COLUMNS, "BOOLEAN"),
-                "computed_at": "UTC_DATETIME",
-                "metrics_version": "STRING",
-                "metrics_config": "JSON",
-                **dict.fromkeys(("metrics_status", "metrics_error"), "STRING"),
-            },
-        },
-    ]
+    return copy.deepcopy(__TABLES)
 
 
 @dataclass
@@ -289,14 +298,22 @@ def sync_motion_sequences(run: SyncRun) -> None:
     for (file, fp, first_sighting), result in prefetched(
         changed, lambda item: extract(run, item[0]), depth=__READ_AHEAD
     ):
+        row, problems = typed("motion_sequences", motion_row(file, result))
+        if problems:
+            # A header value beyond its column (a 3e9 frame count) makes the file's row an
+            # error naming it; the SDK would otherwise reject the whole sync.
+            result.status = STATUS_ERROR
+            result.error = "values do not fit their columns: " + "; ".join(problems)
+            row |= {"extraction_status": result.status, "extraction_error": result.error}
+            log.warning(f"motionblend: {file.rel}: {result.error}")
         if file.root == BLEND:
             run.outputs[file.rel] = result
-        row = motion_row(file, result)
         if first_sighting:
             upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
         else:
             update_row("motion_sequences", row)
-        run.state.set_file(sequence_id(file.rel), KIND_MOTION, fp)
+        # A file that could not be read is read again next sync (chmod leaves mtime alone).
+        run.state.set_file(sequence_id(file.rel), KIND_MOTION, UNREAD if result.unreadable else fp)
         run.wrote("motion_sequences")
 
 
@@ -314,10 +331,10 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
             if saved[1] is not None:
                 job_ids.setdefault(group.name, saved[1])
             continue
-        manifest = manifest_of(group)
+        manifest, output = manifest_of(group), output_of(run, group)
         if manifest and manifest.content:
             run.known[group.manifest.rel] = manifest.content
-        row = blend_job_row(group, manifest, output_of(run, group), run.index)
+        row = blend_job_row(group, manifest, output, run.index)
         old_id = saved[1] if saved else None
         if old_id is not None and (row is None or row["job_id"] != old_id):
             op.delete("blend_jobs", {"job_id": old_id})
@@ -326,7 +343,8 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
         if row is not None:
             upsert("blend_jobs", row)
             job_ids.setdefault(group.name, row["job_id"])
-        run.state.set_job(group.stem_rel, fp, row and row["job_id"])
+        unreadable = (manifest and manifest.unreadable) or (output and output.unreadable)
+        run.state.set_job(group.stem_rel, UNREAD if unreadable else fp, row and row["job_id"])
         run.wrote("blend_jobs")
     return job_ids
 
@@ -458,7 +476,8 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
         changed.append((file, fp, row_of))
     for (file, fp, _), row in prefetched(changed, lambda item: item[2](), depth=__READ_AHEAD):
         upsert("processing_artifacts", row)
-        run.state.set_file(artifact_id(file.rel), KIND_ARTIFACT, fp)
+        unreadable = "read_error" in row["metadata"]
+        run.state.set_file(artifact_id(file.rel), KIND_ARTIFACT, UNREAD if unreadable else fp)
         run.wrote("processing_artifacts")
 
 
@@ -550,13 +569,40 @@ def remove_vanished_files(run: SyncRun) -> None:
 
 
 def upsert(table: str, row: dict) -> None:
-    """op.upsert of a row made safe for the destination (see workspace.jsonutil.clean)."""
-    op.upsert(table, clean(row))
+    """op.upsert of a row made safe for the destination (see `noted`)."""
+    op.upsert(table, noted(table, row))
 
 
 def update_row(table: str, row: dict) -> None:
     """op.update (only the columns given) of a row made safe for the destination."""
-    op.update(table, clean(row))
+    op.update(table, noted(table, row))
+
+
+def typed(table: str, row: dict) -> tuple[dict, list[str]]:
+    """The row made safe for the destination (workspace.jsonutil.clean) and coerced to the
+    table's declared types (shared.values); a value that does not fit is nulled and named,
+    with its value, in the problems returned."""
+    declared = __COLUMNS[table]
+    row, problems = coerce_record(clean(row), declared["columns"], declared["primary_key"])
+    row.pop(INVALID_VALUES_COLUMN, None)  # motionblend says why in its rows instead
+    return row, [f"{name}: {reason}" for name, (_, reason) in problems.items()]
+
+
+def noted(table: str, row: dict) -> dict:
+    """The typed row; each value that did not fit (a manifest's 3e9 transition frame, a UI
+    event's 1e19 duration) is nulled and noted in `metadata.notes`: the sync goes on."""
+    row, problems = typed(table, row)
+    if problems:
+        noted_in = "metadata.notes" if "metadata" in __COLUMNS[table]["columns"] else "this log"
+        if noted_in == "metadata.notes":
+            metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
+            row["metadata"] = {**metadata, "notes": [*metadata.get("notes", []), *problems]}
+        key = row[__COLUMNS[table]["primary_key"][0]]
+        log.warning(
+            f"motionblend: {table} {key}: {'; '.join(problems)}; written as null "
+            f"(noted in {noted_in})"
+        )
+    return row
 
 
 def check_workspace(configuration: dict):

@@ -11,6 +11,13 @@ that fetched that page, so the next sync re-reads it (upserts are idempotent) an
 anything appended. A pass restarts from the first page every `full_resync_hours`, so updates
 to earlier records are picked up. State is checkpointed only after the rows it covers were
 upserted, so a killed sync resumes without losing or duplicating a row.
+
+Typing: every record goes through `shared.values.TableTyping` before it is written. A value
+that does not fit its declared column (`material_cost: "n/a"`, a date `31/12/2024`, 2^40 as
+`designer_experience`) is written as null with its original kept in the JSON column
+`_invalid_values`; one warning per field and page names the records, and the sync summary
+counts them. One bad value never stops a sync. `record_id` may be any scalar (stored as text);
+a record without one, or with an object as its id, fails the page before anything is written.
 """
 
 from datetime import timedelta
@@ -22,13 +29,21 @@ from fivetran_connector_sdk import Operations as op
 from shared.auth import ApiKeyHeader
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
-from shared.http import ApiError, AuthenticationError, ClientError, RetryPolicy, make_session
-from shared.masking import log
+from shared.http import (
+    ApiError,
+    AuthenticationError,
+    ClientError,
+    RetryPolicy,
+    join_url,
+    make_session,
+)
+from shared.masking import log, mask
 from shared.timewindows import format_utc, parse_utc, utc_now
+from shared.values import TableTyping
 
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 __TABLE = "mso_records"
-__ENDPOINT = "/mso_data"
+__ENDPOINT = "mso_data"
 __MAX_RETRIES = 5
 __SETUP_TEST_RETRIES = 1
 
@@ -68,7 +83,11 @@ __STRING_FIELDS = (
 
 
 class MsoSyncError(Exception):
-    """The sync cannot go on; the message says what happened and what to do."""
+    """The sync cannot go on; the message says what happened and what to do (masked: the
+    SDK's crash report hides only the configured values exactly as written)."""
+
+    def __init__(self, message: str):
+        super().__init__(mask(message))
 
 
 def validate_configuration(configuration: dict) -> dict:
@@ -82,11 +101,17 @@ def schema(configuration: dict):
     Measurements are DOUBLE (an undeclared float would become a 32-bit FLOAT). Fields the API
     adds later are still written, with types inferred by Fivetran.
     """
+    typing = table_typing()
+    return [{"table": __TABLE, "primary_key": typing.primary_key, "columns": typing.columns}]
+
+
+def table_typing() -> TableTyping:
+    """The declared column types every record is coerced to, `_invalid_values` included."""
     columns = {name: "STRING" for name in __STRING_FIELDS}
     columns |= {name: "DOUBLE" for name in __DOUBLE_FIELDS}
     columns |= {name: "NAIVE_DATE" for name in __DATE_FIELDS}
     columns |= {name: "INT" for name in __INT_FIELDS}
-    return [{"table": __TABLE, "primary_key": ["record_id"], "columns": columns}]
+    return TableTyping(__TABLE, columns, primary_key=["record_id"])
 
 
 def update(configuration: dict, state: dict):
@@ -100,6 +125,7 @@ def sync_records(session, settings: dict, state: dict) -> int:
     """Page through the API from the saved position, upsert, checkpoint; return rows written."""
     cursor, pass_started_at = starting_point(settings, state)
     checkpointer = Checkpointer()
+    typing = table_typing()
     seen_cursors = set()
     written = 0
     log.info(f"mso: syncing from {'the first page' if cursor is None else 'the saved cursor'}")
@@ -108,7 +134,10 @@ def sync_records(session, settings: dict, state: dict) -> int:
         if has_more:
             check_next_cursor(cursor, next_cursor, seen_cursors)
         for record in records:
-            op.upsert(__TABLE, record)
+            op.upsert(__TABLE, typing.row(record, key=record["record_id"]))
+        typing.report(
+            "the first page" if cursor is None else f"the page fetched with cursor {cursor}"
+        )
         written += len(records)
         if not has_more:
             # Keep the cursor that fetched the last page: the next sync re-reads it.
@@ -119,7 +148,13 @@ def sync_records(session, settings: dict, state: dict) -> int:
         checkpointer.rows_written(
             len(records), {"cursor": cursor, "pass_started_at": pass_started_at}
         )
-    log.info(f"mso: wrote {written} records in {len(seen_cursors) + 1} pages")
+    invalid = (
+        f"; {typing.invalid_total} values did not fit their column types (written as null, "
+        "originals kept in _invalid_values)"
+        if typing.invalid_total
+        else ""
+    )
+    log.info(f"mso: wrote {written} records in {len(seen_cursors) + 1} pages{invalid}")
     return written
 
 
@@ -133,8 +168,17 @@ def starting_point(settings: dict, state: dict) -> tuple[str | None, str]:
     cursor, started = state.get("cursor"), state.get("pass_started_at")
     if cursor is None or started is None:
         return None, format_utc(now)
+    try:
+        if not isinstance(cursor, str):
+            raise ValueError(f"cursor is a {type(cursor).__name__}, not text")
+        started_at = parse_utc(started)
+    except (TypeError, ValueError) as error:
+        raise MsoSyncError(
+            f"mso: the saved state is unreadable ({error}); run `fivetran reset` to start again "
+            "from the first page (upserts are idempotent: nothing is duplicated)"
+        ) from None
     hours = settings["full_resync_hours"]
-    if hours and now - parse_utc(started) >= timedelta(hours=hours):
+    if hours and now - started_at >= timedelta(hours=hours):
         log.info(f"mso: last full pass started {started}, over {hours} h ago; re-reading all")
         return None, format_utc(now)
     return cursor, started
@@ -142,7 +186,7 @@ def starting_point(settings: dict, state: dict) -> tuple[str | None, str]:
 
 def fetch_page(session, settings: dict, cursor: str | None) -> tuple[list, str | None, bool]:
     """One page: (records, next_cursor, has_more). Raises MsoSyncError on any failure."""
-    url = settings["base_url"] + __ENDPOINT
+    url = join_url(settings["base_url"], __ENDPOINT)
     page = "the first page" if cursor is None else f"the page with cursor {cursor}"
     params = {"page_size": settings["page_size"]}
     if cursor is not None:
@@ -178,8 +222,14 @@ def parse_page(page, cursor: str | None) -> tuple[list, str | None, bool]:
     if not isinstance(has_more, bool):
         raise MsoSyncError(f"mso: {where} has no boolean has_more")
     for position, record in enumerate(records):
-        if not isinstance(record, dict) or not record.get("record_id"):
+        if not isinstance(record, dict) or record.get("record_id") in (None, ""):
             raise MsoSyncError(f"mso: record {position} of the {where} has no record_id")
+        if isinstance(record["record_id"], dict | list):
+            # Any scalar is an identifier (0 included); an object is a malformed response.
+            raise MsoSyncError(
+                f"mso: record {position} of the {where} has an object as record_id "
+                f"({type(record['record_id']).__name__}); the API's response is malformed"
+            )
     return records, next_cursor, has_more
 
 

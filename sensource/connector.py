@@ -36,7 +36,14 @@ from fivetran_connector_sdk import Operations as op
 from shared.auth import CredentialsRejected, OAuth2ClientCredentials
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
-from shared.http import ApiError, AuthenticationError, ClientError, RetryPolicy, make_session
+from shared.http import (
+    ApiError,
+    AuthenticationError,
+    ClientError,
+    RetryPolicy,
+    join_url,
+    make_session,
+)
 from shared.masking import log
 from shared.timewindows import ShrinkingWindows, floor_hour, format_utc, parse_utc, utc_now
 from shared.values import InvalidValue, TableTyping
@@ -322,7 +329,7 @@ def parse_window(payload, table: str, start: datetime, end: datetime) -> tuple[l
 def request_json(session, settings: dict, path: str, params, what: str, config_key=None):
     """GET `{base_url}{path}` as JSON, turning each failure into advice."""
     try:
-        return session.get_json(settings["base_url"] + path, params=params)
+        return session.get_json(join_url(settings["base_url"], path), params=params)
     except CredentialsRejected as error:
         raise SenSourceSyncError(f"sensource: {error}") from error
     except AuthenticationError as error:

@@ -2,7 +2,9 @@
 
 `make_session()` returns an `ApiSession`, a `requests.Session` whose every request
 
-* has a (connect, read) timeout, so that a silent server cannot hang a sync;
+* has a (connect, read) timeout, so that a silent server cannot hang a sync, and a total deadline
+  per attempt (`RetryPolicy.attempt_deadline`), so that a server trickling a byte now and then
+  cannot either: past it, the attempt's socket is shut and the attempt counts as a timeout;
 * waits on an optional token bucket, to stay under the source's documented rate limit;
 * is retried, with exponential backoff and full jitter, on connection errors, timeouts,
   connections reset while the body is read, and HTTP 408/429/500/502/503/504, honouring
@@ -13,17 +15,22 @@
 carries a credential (URLs, bodies and exception texts go through `shared.masking`).
 """
 
+import contextlib
 import dataclasses
 import email.utils
 import math
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from shared.masking import (
     is_sensitive_header,
@@ -61,12 +68,17 @@ class RetryPolicy:
     that many clients failing together do not retry in lockstep; a server's `Retry-After` wins,
     capped at `retry_after_cap` (a server asking for hours is usually misconfigured, and waiting
     that long inside a sync would look like a hang).
+
+    `attempt_deadline` bounds one attempt from sending to the last byte of the body: the read
+    timeout applies to each socket read, so without it a server sending a byte every 20 s would
+    hold a sync forever. An attempt past its deadline counts as a timeout and is retried.
     """
 
     max_retries: int = 5
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_cap: float = 120.0
+    attempt_deadline: float = 300.0
 
     def __post_init__(self):
         if self.max_retries < 0:
@@ -74,6 +86,8 @@ class RetryPolicy:
         for name in ("backoff_base", "backoff_max", "retry_after_cap"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)!r}")
+        if not self.attempt_deadline > 0:
+            raise ValueError(f"attempt_deadline must be positive, got {self.attempt_deadline!r}")
 
     @property
     def attempts(self) -> int:
@@ -201,6 +215,24 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, seconds)
 
 
+def join_url(base_url: str, *paths: Any) -> str:
+    """`base_url` with path parts appended, one slash between each: the one way to build an
+    endpoint URL (`join_url("https://api.x.com/v1/", "/movie/", 550)` -> ".../v1/movie/550").
+
+    Unlike urljoin it never drops the base's last path segment, and unlike concatenation it
+    never doubles or drops a slash. Parts are raw text: slashes separate path segments, anything
+    else a path cannot hold (spaces, `?`, `#`) is percent-encoded. A base with a query or
+    fragment is refused: the path would land inside it.
+    """
+    parts = urlsplit(base_url)
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+        raise ValueError(
+            f"cannot join paths onto {mask_url(base_url)}: it has a query or fragment"
+        )
+    path = [quote(str(part).strip("/"), safe="/") for part in paths]
+    return "/".join([base_url.rstrip("/"), *(part for part in path if part)])
+
+
 def _full_url(url: str, params: Any) -> str:
     """The URL as it will be requested (query parameters included), for messages."""
     prepared = requests.PreparedRequest()
@@ -229,6 +261,168 @@ def _register_header_secrets(headers: Mapping[str, Any] | None) -> None:
             register_secret(credential.strip())
 
 
+# --- the deadline of one attempt ---
+
+# The attempt running on this thread, so that the connection pools can hand it their connections.
+_current_attempt = threading.local()
+
+
+class _AttemptDeadline:
+    """Shuts down the sockets an attempt uses once `seconds` have passed since it started.
+
+    requests offers no total timeout, so a watchdog thread does it: shutting a socket down makes
+    the blocked read return at once, requests raises, and `expired` tells the classifier why.
+    A connection still being set up when the deadline passes is shut as soon as it has a socket.
+    """
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="attempt-deadline", daemon=True)
+
+    def track(self, connection: Any) -> None:
+        """Called by the pools for every connection the attempt takes."""
+        with self._lock:
+            self._connections.append(connection)
+
+    def __enter__(self) -> "_AttemptDeadline":
+        _current_attempt.deadline = self
+        self._watchdog.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _current_attempt.deadline = None
+        self._done.set()
+        self._watchdog.join()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.expired = True
+        while True:
+            self._shut_sockets()
+            if self._done.wait(self.POLL_SECONDS):
+                return
+
+    def _shut_sockets(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is None:
+                continue
+            # The plain socket's shutdown, also for TLS: SSLSocket.shutdown would drop its SSL
+            # object under the reading thread's feet. OSError: already closed.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _track_connection(connection: Any) -> Any:
+    deadline = getattr(_current_attempt, "deadline", None)
+    if deadline is not None:
+        deadline.track(connection)
+    return connection
+
+
+class _TrackedHTTPPool(urllib3.HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _track_connection(super()._get_conn(timeout))
+
+
+class _TrackedHTTPSPool(urllib3.HTTPSConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _track_connection(super()._get_conn(timeout))
+
+
+_TRACKED_POOLS = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """An HTTPAdapter whose pools report their connections to the running attempt."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _TRACKED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # SOCKS managers bring their own pool classes; an HTTP(S) proxy uses the usual ones.
+        if type(manager) is urllib3.ProxyManager:
+            manager.pool_classes_by_scheme = _TRACKED_POOLS
+        return manager
+
+
+# --- one attempt, classified ---
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    """What one request came to. `failure` is None when the response is final (returned to the
+    caller as is); otherwise it says why the attempt should be retried."""
+
+    response: requests.Response | None = None
+    payload: Any = None
+    failure: str | None = None
+    status: int | None = None
+    retry_after: float | None = None
+    malformed: bool = False
+
+
+def classify_attempt(
+    method: str,
+    where: str,
+    outcome: requests.Response | requests.RequestException,
+    *,
+    parse_json: bool,
+    deadline_passed: float | None = None,
+) -> Attempt:
+    """Decide what a response or a request exception means for the retry loop.
+
+    `deadline_passed` is the attempt's deadline in seconds when it passed during the attempt:
+    the exception then comes from the shut socket, and the attempt is a timeout.
+
+    Raises ApiError for failures that no retry can fix (invalid URL, certificate problem).
+    With parse_json, an unparseable 2xx body counts as transient (a proxy may have cut it short).
+    """
+    if isinstance(outcome, requests.RequestException):
+        if deadline_passed is not None:
+            return Attempt(
+                failure=f"no complete response within {deadline_passed:g}s "
+                f"(the deadline of one attempt; {type(outcome).__name__})"
+            )
+        if isinstance(outcome, RETRYABLE_EXCEPTIONS) and not isinstance(
+            outcome, NON_RETRYABLE_EXCEPTIONS
+        ):
+            return Attempt(failure=mask_exception(outcome))
+        # `from None`: the original exception's text quotes the unmasked URL, and a chained
+        # traceback would print it.
+        raise ApiError(f"{method} {where} failed: {mask_exception(outcome)}", url=where) from None
+    status = outcome.status_code
+    if status in RETRYABLE_STATUSES:
+        outcome.close()
+        return Attempt(
+            failure=f"HTTP {status}",
+            status=status,
+            retry_after=parse_retry_after(outcome.headers.get("Retry-After")),
+        )
+    if not parse_json or not 200 <= status < 300 or status == 204:
+        return Attempt(response=outcome)
+    try:
+        return Attempt(response=outcome, payload=outcome.json())
+    except ValueError:
+        return Attempt(
+            response=outcome,
+            failure=f"HTTP {status} with a body that is not valid JSON",
+            status=status,
+            malformed=True,
+        )
+
+
 class ApiSession(requests.Session):
     """A requests.Session with default timeouts, retries and an optional rate limit.
 
@@ -253,6 +447,8 @@ class ApiSession(requests.Session):
         self.rate_limiter = rate_limiter
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.mount("https://", _DeadlineAdapter())
+        self.mount("http://", _DeadlineAdapter())
 
     def request(
         self,
@@ -321,77 +517,63 @@ class ApiSession(requests.Session):
         *,
         parse_json: bool,
     ) -> tuple[requests.Response, Any]:
-        """The retry loop. With parse_json, an unparseable 2xx body counts as a transient failure
-        (a proxy may have cut it short) and the parsed payload is returned with the response."""
+        """The retry loop: attempts until one is final, waiting between them; raises once the
+        retries are spent. With parse_json, the parsed payload is returned with the response."""
         _register_header_secrets(headers)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         if kwargs.pop("stream", False):
-            # The body must be read inside the loop, or a connection reset mid-body would escape
-            # the retries; a streamed download needs its own resume logic.
+            # The body must be read inside the attempt, or a connection reset mid-body would
+            # escape the retries; a streamed download needs its own resume logic.
             raise ValueError("ApiSession does not stream: use a plain requests.Session for that")
         where = mask_url(_full_url(url, params))
         attempts = self.retry.attempts
-        last_status: int | None = None
-        last_failure = ""
-        malformed: requests.Response | None = None
-        for attempt in range(1, attempts + 1):
+        for number in range(1, attempts + 1):
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
-            retry_after: float | None = None
-            try:
-                response = super().request(
-                    method, url, params=params, data=data, headers=headers, **kwargs
-                )
-            except NON_RETRYABLE_EXCEPTIONS as exc:
-                # `from None`: the original exception's text quotes the unmasked URL, and a
-                # chained traceback would print it.
-                raise ApiError(
-                    f"{method} {where} failed: {mask_exception(exc)}", url=where
-                ) from None
-            except RETRYABLE_EXCEPTIONS as exc:
-                last_status, last_failure, malformed = None, mask_exception(exc), None
-            except requests.RequestException as exc:
-                raise ApiError(
-                    f"{method} {where} failed: {mask_exception(exc)}", url=where
-                ) from None
-            else:
-                status = response.status_code
-                if status in RETRYABLE_STATUSES:
-                    last_status, last_failure, malformed = status, f"HTTP {status}", None
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    response.close()
-                elif not parse_json or not 200 <= status < 300 or status == 204:
-                    return response, None
-                else:
-                    try:
-                        return response, response.json()
-                    except ValueError:
-                        last_status, malformed = status, response
-                        last_failure = f"HTTP {status} with a body that is not valid JSON"
-            if attempt == attempts:
+            with _AttemptDeadline(self.retry.attempt_deadline) as deadline:
+                try:
+                    outcome = super().request(
+                        method, url, params=params, data=data, headers=headers, **kwargs
+                    )
+                except requests.RequestException as exc:
+                    outcome = exc
+            attempt = classify_attempt(
+                method,
+                where,
+                outcome,
+                parse_json=parse_json,
+                deadline_passed=deadline.seconds if deadline.expired else None,
+            )
+            if attempt.failure is None:
+                return attempt.response, attempt.payload
+            if number == attempts:
                 break
-            wait = self.retry.wait_before_retry(attempt, retry_after, self._rng)
+            wait = self.retry.wait_before_retry(number, attempt.retry_after, self._rng)
             log.warning(
-                f"{method} {where}: {last_failure}; retry {attempt} of {self.retry.max_retries} "
-                f"in {wait:.1f}s"
-                + (f" (Retry-After {retry_after:.0f}s)" if retry_after is not None else "")
+                f"{method} {where}: {attempt.failure}; retry {number} of "
+                f"{self.retry.max_retries} in {wait:.1f}s"
+                + (
+                    f" (Retry-After {attempt.retry_after:.0f}s)"
+                    if attempt.retry_after is not None
+                    else ""
+                )
             )
             self._sleep(wait)
 
-        if malformed is not None:
-            excerpt = _body_excerpt(malformed)
+        if attempt.malformed:
+            excerpt = _body_excerpt(attempt.response)
             raise MalformedJsonError(
-                f"{method} {where} returned HTTP {last_status} with a body that is not valid JSON "
-                f"({attempts} attempts); body starts: {excerpt!r}",
-                status=last_status,
+                f"{method} {where} returned HTTP {attempt.status} with a body that is not valid "
+                f"JSON ({attempts} attempts); body starts: {excerpt!r}",
+                status=attempt.status,
                 url=where,
                 body_excerpt=excerpt,
             )
         raise RetriesExhaustedError(
-            f"{method} {where} failed after {attempts} attempts; last failure: {last_failure}. "
-            "The source is unavailable or throttling; run the sync again later",
-            status=last_status,
+            f"{method} {where} failed after {attempts} attempts; last failure: {attempt.failure}. "
+            "The source is unavailable, throttling or too slow; run the sync again later",
+            status=attempt.status,
             url=where,
             attempts=attempts,
         )

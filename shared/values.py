@@ -30,6 +30,10 @@ What each declared type accepts (anything else does not fit):
 - JSON: anything JSON can hold (no NaN, no lone surrogates).
 - BINARY: bytes.
 
+Text with NUL characters fits, but Fivetran Core removes them from text columns: `TableTyping`
+keeps such an original in `_invalid_values` too (the column holds the text without them) and
+says so in its report (`nul_fields`).
+
 A primary-key column is never nulled: a key that is missing or does not fit raises
 `InvalidValue`, for the caller to turn into an error row or a loud failure.
 """
@@ -265,6 +269,18 @@ def coerce_record(
     return row, problems
 
 
+def nul_fields(row: Mapping[str, Any], columns: Mapping[str, Any]) -> list[str]:
+    """The text columns of a coerced row whose value holds NUL characters, which Fivetran Core
+    removes from text (silently, were nobody to note it)."""
+    return [
+        name
+        for name, column_type in columns.items()
+        if _type_name(column_type).upper() in ("STRING", "XML")
+        and isinstance(row.get(name), str)
+        and "\x00" in row[name]
+    ]
+
+
 class TableTyping:
     """A table's declared columns, the coercion of its records, and what did not fit.
 
@@ -280,6 +296,7 @@ class TableTyping:
         self.columns = {**columns, INVALID_VALUES_COLUMN: "JSON"}
         self.invalid_total = 0
         self._pending: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+        self._with_nul: dict[str, list[Any]] = defaultdict(list)
 
     def row(self, record: Mapping[str, Any], key: Any = None) -> dict[str, Any]:
         """The record coerced to the table's columns; `key` names the record in warnings."""
@@ -287,6 +304,9 @@ class TableTyping:
         for name, (_, reason) in problems.items():
             self._pending[name].append((key, reason))
         self.invalid_total += len(problems)
+        for name in nul_fields(row, self.columns):
+            row[INVALID_VALUES_COLUMN] = {**row.get(INVALID_VALUES_COLUMN, {}), name: row[name]}
+            self._with_nul[name].append(key)
         return row
 
     def report(self, where: str = "") -> int:
@@ -305,6 +325,14 @@ class TableTyping:
                 + (f" and {more} more" if more > 0 else "")
             )
         self._pending.clear()
+        for name, keys in self._with_nul.items():
+            named = ", ".join(str(key) for key in keys[:_KEYS_PER_WARNING] if key is not None)
+            log.warning(
+                f"{self.table}: {len(keys)} value(s) of {name} hold NUL characters, which "
+                f"Fivetran removes from text{f' in {where}' if where else ''}; originals kept in "
+                f"{INVALID_VALUES_COLUMN}" + (f"; records {named}" if named else "")
+            )
+        self._with_nul.clear()
         return count
 
 

@@ -92,3 +92,75 @@ def test_without_a_terminal_a_missing_setting_is_an_error_not_a_prompt(mso_copy)
     result = deploy(folder, env, "--dry-run", "--configuration", str(configuration))
     assert result.returncode == 1
     assert "FIVETRAN_DESTINATION_NAME is not set and no terminal is attached" in result.stderr
+
+
+@pytest.mark.parametrize("script", ["debug.sh", "deploy.sh"])
+def test_configuration_option_without_a_value_prints_usage(mso_copy, script):
+    # Issue 12, defect 7: debug.sh said `$2: unbound variable`.
+    folder, _, env = mso_copy
+    result = subprocess.run(
+        [str(folder / script), "--configuration"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"{script}: --configuration needs a FILE" in result.stderr
+    assert "usage:" in result.stderr
+    assert "unbound variable" not in result.stderr
+
+
+# --- nothing secret ships (issue 12, defect 3) ---
+
+
+def dry_run(folder, env, configuration):
+    return deploy(
+        folder,
+        env,
+        "--dry-run",
+        "--configuration",
+        str(configuration),
+        FIVETRAN_DESTINATION_NAME="warehouse",
+        FIVETRAN_CONNECTION_NAME="mso_records",
+    )
+
+
+def test_deploy_refuses_a_filled_in_configuration_inside_the_folder(mso_copy):
+    # As the README used to say: `cp configuration.json my-configuration.json` in the folder.
+    folder, configuration, env = mso_copy
+    inside = folder / "my-configuration.json"
+    shutil.copy(configuration, inside)
+    result = dry_run(folder, env, inside)
+    assert result.returncode == 1
+    assert "package (mso): my-configuration.json would be shipped to Fivetran" in result.stderr
+    assert "outside the connector folder" in result.stderr
+    assert not (folder / "files" / "mso.zip").exists()
+
+
+def test_deploy_refuses_any_file_holding_the_configurations_secret(mso_copy):
+    folder, configuration, env = mso_copy
+    key = json.loads(configuration.read_text())["api_key"]
+    (folder / "notes.txt").write_text(f"prod key: {key}\n")
+    result = dry_run(folder, env, configuration)
+    assert result.returncode == 1
+    assert "package (mso): notes.txt holds a secret of the configuration" in result.stderr
+    assert key not in result.stdout + result.stderr
+    assert not (folder / "files" / "mso.zip").exists()
+
+
+def test_package_refuses_a_stray_configuration_copy(mso_copy):
+    # `make package` runs tools/package_connector.sh for every connector.
+    folder, configuration, env = mso_copy
+    shutil.copy(configuration, folder / "configuration.prod.json")
+    result = subprocess.run(
+        [str(folder.parent / "tools" / "package_connector.sh"), str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "configuration.prod.json would be shipped to Fivetran" in result.stderr
+    assert not (folder / "files" / "mso.zip").exists()

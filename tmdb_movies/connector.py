@@ -38,7 +38,14 @@ from fivetran_connector_sdk import Operations as op
 from shared.auth import ApiKeyQuery, BearerToken
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
-from shared.http import ApiError, AuthenticationError, NotFoundError, RetryPolicy, make_session
+from shared.http import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    RetryPolicy,
+    join_url,
+    make_session,
+)
 from shared.masking import log
 from shared.pagination import PaginationError, numbered_pages
 from shared.prefetch import prefetched
@@ -240,7 +247,7 @@ def write_movie(movie: dict, reviews: list) -> int:
 
 def fetch_json(session, settings: dict, path: str, what: str, **params):
     """GET `{base_url}{path}`; NotFoundError passes through, other failures become advice."""
-    url = settings["base_url"] + path
+    url = join_url(settings["base_url"], path)
     try:
         return session.get_json(url, params={"language": settings["language"], **params})
     except AuthenticationError as error:

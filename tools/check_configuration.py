@@ -2,7 +2,7 @@
 
 usage: python tools/check_configuration.py <connector folder> <configuration.json>
 
-Uses the same validation as the connector's `validate_configuration()` (shared/config.py):
+Uses the same validation as the connector's `validate_configuration()` (shared/config/):
 types, ranges, unknown keys and leftover placeholders such as <YOUR_API_KEY>. Exits 1 with one
 line per problem, each naming its key; secret values are never printed.
 """

@@ -19,7 +19,9 @@ configuration="$folder/configuration.json"
 while [ $# -gt 0 ]; do
   case "$1" in
     --reset) reset=1 ;;
-    --configuration) configuration=$(realpath "$2"); shift ;;
+    --configuration)
+      [ $# -ge 2 ] || { echo "debug.sh: --configuration needs a FILE" >&2; usage >&2; exit 2; }
+      configuration=$(realpath "$2"); shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "debug.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac

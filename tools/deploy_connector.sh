@@ -24,7 +24,9 @@ configuration="${FIVETRAN_CONFIGURATION:-$folder/configuration.json}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
-    --configuration) configuration="$2"; shift ;;
+    --configuration)
+      [ $# -ge 2 ] || { echo "deploy.sh: --configuration needs a FILE" >&2; usage >&2; exit 2; }
+      configuration="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "deploy.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -53,7 +55,8 @@ ask FIVETRAN_CONNECTION_NAME "Connection name (lower case, digits, _)"
 [[ "$FIVETRAN_CONNECTION_NAME" =~ ^[_a-z][_a-z0-9]*$ ]] ||
   fail "connection name '$FIVETRAN_CONNECTION_NAME' must match ^[_a-z][_a-z0-9]*\$"
 
-package=$("$repo/tools/package_connector.sh" "$folder") || exit 1
+# `fivetran deploy` packages the folder again by itself: this check guards that package too.
+package=$("$repo/tools/package_connector.sh" "$folder" "$configuration") || exit 1
 
 if [ "$dry_run" = 1 ]; then
   echo "Dry run: nothing deployed."

@@ -164,6 +164,7 @@ class Manifest:
     document: dict | None
     error: str | None = None
     content: tuple[dict, str] | None = None  # (artifact metadata, SHA-256) when it was read
+    unreadable: bool = False  # an OS error (permission, I/O): worth reading again next sync
 
 
 def read_manifest(file: ScannedFile) -> Manifest:
@@ -174,7 +175,7 @@ def read_manifest(file: ScannedFile) -> Manifest:
         with file.open() as handle:
             raw = handle.read()
     except OSError as error:
-        return Manifest(None, f"cannot read manifest: {error.strerror or error}")
+        return Manifest(None, f"cannot read manifest: {error.strerror or error}", unreadable=True)
     content = describe_json(raw), hashlib.sha256(raw).hexdigest()  # its artifact row's
     try:
         document = load_json(raw)

@@ -42,6 +42,7 @@ class MotionResult:
     duration_seconds: float | None = None
     details: dict = field(default_factory=dict)
     sha256: str | None = None
+    unreadable: bool = False  # an OS error (permission, I/O): worth reading again next sync
 
 
 def is_motion_file(rel: str) -> bool:
@@ -78,7 +79,9 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
         with file.storage.local_copy(file) as (local, digest):
             return _extract(local, digest or file_sha256(local), default_fps)
     except OSError as error:
-        return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
+        return MotionResult(
+            STATUS_ERROR, f"cannot read file: {error.strerror or error}", unreadable=True
+        )
 
 
 def _extract(file: ScannedFile, digest: str, default_fps: float) -> MotionResult:
@@ -87,6 +90,10 @@ def _extract(file: ScannedFile, digest: str, default_fps: float) -> MotionResult
         metadata = read_metadata(file.path, default_fps=default_fps)
     except MotionFileError as error:
         return MotionResult(STATUS_ERROR, str(error) or type(error).__name__, sha256=digest)
+    except OSError as error:
+        return MotionResult(
+            STATUS_ERROR, f"cannot read file: {error.strerror or error}", unreadable=True
+        )
     except Exception as error:  # a reader bug must not fail the whole sync either
         return MotionResult(
             STATUS_ERROR, f"reader failed: {type(error).__name__}: {error}", sha256=digest
@@ -98,7 +105,9 @@ def _extract(file: ScannedFile, digest: str, default_fps: float) -> MotionResult
     try:
         truncated = missing_frames(file, metadata)
     except OSError as error:
-        return MotionResult(STATUS_ERROR, f"cannot read file: {error.strerror or error}")
+        return MotionResult(
+            STATUS_ERROR, f"cannot read file: {error.strerror or error}", unreadable=True
+        )
     if truncated:
         return MotionResult(STATUS_ERROR, truncated, sha256=digest)
     details = json_safe(metadata.details)

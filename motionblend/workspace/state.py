@@ -19,6 +19,9 @@ State (a JSON object; every tracked file costs about 25 bytes)::
 - `<fingerprint>` is 6 base64url characters (36 bits) of a hash of what the row was made from
   (size, mtime in ns, and the settings that change the row); a different fingerprint means the
   file must be read again.
+- `<fingerprint>` is `!!!!!!` (`UNREAD`, never a hash) when the file could not be read (a
+  permission or I/O error): it is read again on the next sync, since fixing a permission does
+  not change the file's mtime.
 - jobs: `<m>` is `d` (the job id is the default hash of the stem path), `c` (a custom id from the
   manifest follows) or `n` (no job row: e.g. a JSON file that is not a manifest).
 - `<metrics>` (29 characters, once the blend's quality metrics are written) is `~`, the
@@ -39,6 +42,7 @@ KIND_MOTION = "m"
 KIND_ARTIFACT = "a"
 ID_HEX_DIGITS = 16
 FINGERPRINT_CHARS = 6
+UNREAD = "!" * FINGERPRINT_CHARS  # outside base64url: never equal to a fingerprint
 JOB_DEFAULT, JOB_CUSTOM, JOB_NONE = "d", "c", "n"
 METRICS_MARK = "~"  # starts the metrics block of a jobs entry (not base64url, not a job mark)
 NO_KEY = "." * 11  # an unresolved source in the metrics block

@@ -23,10 +23,13 @@ nor is a file or folder whose name is not valid UTF-8 (a warning names it). Its 
 the mtime in nanoseconds.
 
 A folder that cannot be listed is reported in `Listing.unlisted`: the caller must not treat the
-files it could not see as deleted.
+files it could not see as deleted. A folder whose path is too long to list (ENAMETOOLONG) is
+only warned about: nothing under it can ever have been listed from this workspace, so it hides
+no tracked file and must not hold up deletions elsewhere.
 """
 
 import contextlib
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -255,6 +258,9 @@ class _Walker:
         )
 
     def _unlisted(self, rel: str, error: OSError) -> None:
+        if error.errno == errno.ENAMETOOLONG:
+            self._warn(f"folder {rel}: its path is too long to list: skipped")
+            return
         self.result.unlisted.append(rel)
         self._warn(f"folder {rel} cannot be listed ({error.strerror or error}): skipped")
 

@@ -125,3 +125,94 @@ def test_metrics_read_their_inputs_through_the_storage_seam(connector):
         connector.read_file(run, "seed_motions/big.npy")
     with pytest.raises(FileNotFoundError, match="not in the workspace"):
         connector.read_file(run, "seed_motions/gone.trc")
+
+
+# --- syncs run in-process, every operation recorded (issue 12) ---
+
+
+@pytest.fixture
+def sync_in_process(connector, monkeypatch):
+    """`sync(root, state) -> (operations, state)`: update() with the SDK's operations recorded."""
+    import fivetran_connector_sdk
+
+    monkeypatch.setattr(fivetran_connector_sdk.Logging, "LOG_LEVEL", None)
+    operations: list[tuple] = []
+    saved: list[dict] = []
+    for name in ("upsert", "update", "delete"):
+        monkeypatch.setattr(
+            connector.op,
+            name,
+            lambda table, data, _name=name: operations.append((_name, table, data)),
+        )
+    monkeypatch.setattr(
+        connector.op, "checkpoint", lambda state: saved.append(json.loads(json.dumps(state)))
+    )
+
+    def sync(root: Path, state: dict | None = None):
+        operations.clear()
+        connector.update(configuration={"workspace_path": str(root)}, state=state or {})
+        return list(operations), (saved[-1] if saved else state or {})
+
+    return sync
+
+
+def rows_of(operations, table: str, kind: str = "upsert") -> dict:
+    key = {"motion_sequences": "sequence_id", "processing_artifacts": "artifact_id"}[table]
+    return {data[key]: data for op, t, data in operations if t == table and op == kind}
+
+
+def test_a_file_that_could_not_be_read_is_read_again_next_sync(
+    connector, sync_in_process, tmp_path, monkeypatch
+):
+    # Issue 12, defect 6: a permission fix (chmod) leaves mtime alone, so the error row stayed.
+    from workspace.state import sequence_id
+    from workspace.storage import LocalStorage
+
+    write(tmp_path / "seed_motions/a.bvh", BVH)
+    write(tmp_path / "build/demo_artifacts/run.log", "INFO ok\n")
+    real_open = LocalStorage.open
+
+    def refuse(self, file, start=0, end=None):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(LocalStorage, "open", refuse)
+    operations, state = sync_in_process(tmp_path)
+    [motion] = rows_of(operations, "motion_sequences").values()
+    assert motion["extraction_status"] == "error"
+    assert "Permission denied" in motion["extraction_error"]
+    [artifact] = rows_of(operations, "processing_artifacts").values()
+    assert "read_error" in artifact["metadata"]
+
+    monkeypatch.setattr(LocalStorage, "open", real_open)  # permission fixed, mtime unchanged
+    operations, state = sync_in_process(tmp_path, state)
+    [motion] = rows_of(operations, "motion_sequences", "update").values()
+    assert motion["sequence_id"] == sequence_id("seed_motions/a.bvh")
+    assert motion["extraction_status"] == "ok" and motion["frame_count"] == 4
+    [artifact] = rows_of(operations, "processing_artifacts").values()
+    assert artifact["metadata"]["line_count"] == 1
+
+    operations, _ = sync_in_process(tmp_path, state)  # read fine: not read again
+    assert operations == []
+
+
+def test_a_folder_too_long_to_list_holds_up_no_deletion_elsewhere(sync_in_process, tmp_path):
+    # Issue 12, defect 7: one too-long folder path suspended deletions for the whole workspace.
+    import os
+
+    from workspace.state import sequence_id
+
+    write(tmp_path / "seed_motions/a.bvh", BVH)
+    write(tmp_path / "seed_motions/b.bvh", BVH)
+    _, state = sync_in_process(tmp_path)
+    (tmp_path / "seed_motions/b.bvh").unlink()
+    fd = os.open(tmp_path / "seed_motions", os.O_RDONLY)
+    try:  # a chain of folders whose full path exceeds PATH_MAX (4096)
+        for _ in range(20):
+            os.mkdir("d" * 250, dir_fd=fd)
+            fd, parent = os.open("d" * 250, os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+    finally:
+        os.close(fd)
+    operations, _ = sync_in_process(tmp_path, state)
+    deleted = [data for op, table, data in operations if op == "delete"]
+    assert deleted == [{"sequence_id": sequence_id("seed_motions/b.bvh")}]

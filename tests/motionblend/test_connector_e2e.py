@@ -542,3 +542,52 @@ def test_real_sample_files_are_cataloged_ok(tmp_path, connector_workspace):
     for rel, row in rows.items():
         assert row["extraction_status"] == "ok", (rel, row["extraction_error"])
         assert row["frame_count"] is not None and row["joint_count"] is not None, rel
+
+
+def test_values_beyond_their_column_types_never_fail_the_sync(generated):
+    # Issue 12, defect 1: each of these made the SDK reject the whole sync, on every sync.
+    root = generated.root
+    seed = root / "seed_motions"
+    gltf = json.loads((root / "project/seed_motions/walk_cycle.gltf").read_text())
+    gltf["accessors"][gltf["animations"][0]["samplers"][0]["input"]]["count"] = 3_000_000_000
+    (seed / "huge_count.gltf").write_text(json.dumps(gltf))
+    trc = (root / "project/seed_motions/jog.trc").read_text().split("\n")
+    header = trc[2]
+    trc[2] = header.replace("\t120\t15\t", "\t5000000000\t15\t")
+    (seed / "huge_frames.trc").write_text("\n".join(trc))
+    trc[2] = header.replace("\t120\t15\t", "\t120\t5000000000\t")
+    (seed / "huge_markers.trc").write_text("\n".join(trc))
+    manifest = json.loads((root / BLENDS / "turn_wave.json").read_text())
+    (root / BLENDS / "turn_wave.json").write_text(
+        json.dumps({**manifest, "transition_start_frame": 3_000_000_000})
+    )
+    with (root / UI_LOG).open("a") as log_file:
+        log_file.write(event_line("ui-huge", duration_ms=1e19))
+
+    result = generated.workspace.sync(configuration(root))
+    assert result.succeeded, result.output[-3000:]
+    motions = {row["file_path"]: row for row in generated.workspace.rows("motion_sequences")}
+    for name, reason in [
+        ("huge_count.gltf", "frame_count: 3000000000 is outside the INT range"),
+        ("huge_frames.trc", "frame_count: 5000000000 is outside the INT range"),
+        ("huge_markers.trc", "joint_count: 5000000000 is outside the INT range"),
+    ]:
+        row = motions[f"seed_motions/{name}"]
+        assert row["extraction_status"] == "error", name
+        assert reason in row["extraction_error"], row["extraction_error"]
+    assert motions["project/seed_motions/jog.trc"]["extraction_status"] == "ok"
+    job = next(
+        row
+        for row in generated.workspace.rows("blend_jobs")
+        if json.loads(row["metadata"])["name"] == "turn_wave"
+    )
+    assert job["transition_start_frame"] is None and job["transition_end_frame"] == 40
+    assert any(
+        note.startswith("transition_start_frame: 3000000000 is outside the INT range")
+        for note in json.loads(job["metadata"])["notes"]
+    )
+    event = by_key(generated.workspace, "ui_interactions")["ui-huge"]
+    assert event["duration_ms"] is None and event["interaction_type"] == "view"
+    [note] = json.loads(event["metadata"])["notes"]
+    assert note.startswith("duration_ms: 10000000000000000000 is outside the LONG range")
+    assert generated.workspace.sync().succeeded  # and the next sync is not stuck either

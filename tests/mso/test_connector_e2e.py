@@ -1,5 +1,6 @@
 """mso end to end: `fivetran debug` in a subprocess against the loopback MSO simulator."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -218,6 +219,9 @@ def test_wrong_api_key_fails_at_once_without_retries(connector_workspace, simula
         ({"page_size": "abc"}, "page_size"),
         ({"page_sise": "50"}, "page_sise"),
         ({"api_key": "<YOUR_API_KEY>"}, "api_key"),
+        ({"api_key": "abc"}, "api_key looks too short to be a real key"),
+        ({"api_key": "mso\u2011key\u2011with\u2011dashes"}, "api_key contains a character"),
+        ({"base_url": "http://127.0.0.1:9/api?x=1"}, "base_url must be the root of the API"),
     ],
 )
 def test_bad_configuration_fails_naming_the_key(connector_workspace, simulator, change, key):
@@ -228,3 +232,68 @@ def test_bad_configuration_fails_naming_the_key(connector_workspace, simulator, 
     failure = result.output[max(0, result.output.index("SYNC FAILED") - 2000) :]
     assert key in failure
     assert simulator.requests == []  # nothing was fetched with a bad configuration
+
+
+@pytest.mark.parametrize("padding", [" ", "\n"])
+def test_a_padded_key_stays_out_of_the_crash_report_of_a_failing_sync(
+    connector_workspace, simulator, padding
+):
+    # The SDK's crash report hides the configured value exactly as written; the connector uses
+    # it stripped, and that form must not reach the disk either (issue 12, defect 2).
+    simulator.faults.push(status=200, body={"unexpected": "shape"})
+    workspace = connector_workspace("mso")
+    result = workspace.sync(configuration(simulator, api_key=API_KEY + padding))
+    assert not result.succeeded
+    assert "has no mso_records list" in result.output
+    assert workspace.crash_reports(), "the failing sync wrote no crash report to scan"
+    assert_no_secrets([API_KEY], workspace, [result])
+
+
+def test_badly_typed_values_are_written_as_null_with_originals_kept(
+    connector_workspace, simulator
+):
+    # Issue 12, defect 4 (and 7: record_id 0, an object in a STRING column, NUL characters).
+    bad = {
+        1: {"material_cost": "n/a"},
+        2: {"material_selection_date": "31/12/2024"},
+        3: {"designer_experience": "ten"},
+        4: {"designer_experience": 2**40},
+        5: {"material_name": "Alu\ud800minium"},
+        150: {"material_cost": "n/a"},
+    }
+    for index, fields in bad.items():
+        simulator.update_record(index, **fields)
+    simulator.update_record(6, record_id=0)
+    simulator.update_record(7, product_description={"text": "nested", "lang": "en"})
+    simulator.update_record(8, cad_file_name="File\x00 9.dwg")
+    ids = {index: simulator.record(index)["record_id"] for index in bad}
+
+    workspace = connector_workspace("mso")
+    result = workspace.sync(configuration(simulator))
+    assert result.succeeded, result.output[-3000:]
+    rows = {row["record_id"]: row for row in workspace.rows("mso_records")}
+    assert len(rows) == 600
+    for index, fields in bad.items():
+        [(name, value)] = fields.items()
+        row = rows[ids[index]]
+        assert row[name] is None
+        kept = json.loads(row["_invalid_values"])
+        assert kept == {
+            name: value.encode("utf-8", "backslashreplace").decode()
+            if isinstance(value, str)
+            else value
+        }
+        assert f"of {name} did not fit" in result.output and ids[index] in result.output
+    assert "6 values did not fit their column types" in result.output
+    assert rows["0"]["material_id"] == "MTRL_0006"
+    assert json.loads(rows[simulator.record(7)["record_id"]]["product_description"]) == {
+        "text": "nested",
+        "lang": "en",
+    }
+    # Fivetran Core removes NUL characters from text: the original is kept and the loss noted.
+    with_nul = rows[simulator.record(8)["record_id"]]
+    assert with_nul["cad_file_name"] == "File 9.dwg"
+    assert json.loads(with_nul["_invalid_values"]) == {"cad_file_name": "File\x00 9.dwg"}
+    assert "value(s) of cad_file_name hold NUL characters" in result.output
+    good = rows[simulator.record(9)["record_id"]]
+    assert good["_invalid_values"] is None and good["material_cost"] is not None

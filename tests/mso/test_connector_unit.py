@@ -391,6 +391,42 @@ def test_a_record_without_record_id_fails_before_its_page_is_written(api, calls,
 
 
 @pytest.mark.parametrize(
+    ("record_id", "stored"), [(0, "0"), (17, "17"), (2.5, "2.5"), (False, "false")]
+)
+def test_any_scalar_record_id_is_accepted_and_stored_as_text(api, calls, record_id, stored):
+    # Issue 12, defect 7: record_id 0 was refused as missing.
+    add(api, None, json=page([record(1, record_id=record_id)], None))
+    run_sync()
+    assert upserted(calls) == [stored]
+
+
+@pytest.mark.parametrize("record_id", [{"a": 1}, [1, 2]], ids=["object", "list"])
+def test_an_object_as_record_id_fails_before_its_page_is_written(api, calls, record_id):
+    add(api, None, json=page([record(1), record(2, record_id=record_id)], None))
+    with pytest.raises(
+        mso.MsoSyncError, match="record 1 of the page .* has an object as record_id"
+    ):
+        run_sync()
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"cursor": CURSOR_2, "pass_started_at": "yesterday"},
+        {"cursor": CURSOR_2, "pass_started_at": 1700000000},
+        {"cursor": 42, "pass_started_at": NOW_TEXT},
+    ],
+    ids=["bad-timestamp", "number-timestamp", "number-cursor"],
+)
+def test_a_corrupt_saved_state_fails_suggesting_fivetran_reset(api, calls, state):
+    # Issue 12, defect 7: the error said only "not an ISO 8601 timestamp".
+    with pytest.raises(mso.MsoSyncError, match="saved state is unreadable .*run `fivetran reset`"):
+        run_sync(state=state)
+    assert calls == []
+
+
+@pytest.mark.parametrize(
     ("body", "problem"),
     [
         ({"records": []}, "has no mso_records list"),
@@ -409,6 +445,25 @@ def test_a_page_of_the_wrong_shape_fails(api, calls, body, problem):
 # --- schema and configuration ---
 
 
+def test_badly_typed_values_are_written_as_null_and_kept(api, monkeypatch, caplog):
+    # Issue 12, defect 4: a bad value failed the whole sync, naming no field or record.
+    written = []
+    monkeypatch.setattr(mso.op, "upsert", lambda table, data: written.append(data))
+    monkeypatch.setattr(mso.op, "checkpoint", lambda state: None)
+    bad = record(1, material_cost="n/a", designer_experience=2**40)
+    add(api, None, json=page([bad, record(2, material_selection_date="31/12/2024")], None))
+    with caplog.at_level("INFO", logger="shared"):
+        run_sync()
+    assert written[0]["material_cost"] is None and written[0]["designer_experience"] is None
+    assert written[0]["_invalid_values"] == {"material_cost": "n/a", "designer_experience": 2**40}
+    assert written[1]["_invalid_values"] == {"material_selection_date": "31/12/2024"}
+    assert written[0]["material_name"] == "Aluminum 6061"
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("value(s) of" in m for m in messages) == 3  # one per field and page
+    assert any("of material_cost did not fit DOUBLE" in m and "rec-1" in m for m in messages)
+    assert any("3 values did not fit their column types" in m for m in messages)
+
+
 def test_schema_declares_types_and_the_primary_key():
     (table,) = mso.schema({})
     assert table["table"] == TABLE
@@ -420,6 +475,7 @@ def test_schema_declares_types_and_the_primary_key():
     assert columns["material_optimization_date"] == "NAIVE_DATE"
     assert columns["designer_experience"] == "INT"
     assert columns["record_id"] == "STRING"
+    assert columns["_invalid_values"] == "JSON"
 
 
 def test_validate_configuration_applies_the_defaults():
@@ -577,3 +633,11 @@ def test_an_api_key_with_a_control_character_is_refused_and_not_echoed(api):
         run_sync(api_key=key)
     assert "SECRET-tail-9d8e" not in "".join(traceback.format_exception(error.value))
     assert len(api.calls) == 0  # refused before any request
+
+
+def test_an_error_the_connector_raises_carries_no_registered_secret():
+    # The SDK's crash report hides only the configured values as written (issue 12, defect 2).
+    settings = mso.validate_configuration(configuration(api_key=f"  {API_KEY}\n"))
+    error = mso.MsoSyncError(f"mso: failed with key {settings['api_key']} in {settings!r}")
+    assert API_KEY not in str(error)
+    assert API_KEY not in repr(settings)

@@ -1,12 +1,11 @@
 import datetime
 import json
-import sys
-import types
 
 import pytest
 from fivetran_connector_sdk import Test, form_field
 
-from shared.config import ConfigSpec, ConfigurationError, SpecError
+from shared.config import ConfigSpec, ConfigurationError, SecretText, SpecError
+from shared.masking import clear_secrets, mask
 
 SPEC = {
     "fields": [
@@ -43,16 +42,10 @@ SPEC = {
 
 
 @pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    """Secrets handed to shared.masking.register_secret, without touching its real registry."""
-    calls = []
-    try:
-        import shared.masking as masking
-    except ImportError:  # masking is written in parallel; stand in for it only in this test
-        masking = types.ModuleType("shared.masking")
-        monkeypatch.setitem(sys.modules, "shared.masking", masking)
-    monkeypatch.setattr(masking, "register_secret", calls.append, raising=False)
-    return calls
+def fresh_registry():
+    clear_secrets()
+    yield
+    clear_secrets()
 
 
 @pytest.fixture
@@ -68,9 +61,9 @@ def problems_of(spec, configuration):
 
 
 def test_defaults_are_applied_to_absent_and_blank_values(spec):
-    config = spec.validate({"api_key": "k", "page_size": "", "sync_mode": "   "})
+    config = spec.validate({"api_key": "key1", "page_size": "", "sync_mode": "   "})
     assert config == {
-        "api_key": "k",
+        "api_key": "key1",
         "base_url": "https://example.com",
         "page_size": 100,
         "ratio": None,
@@ -94,15 +87,15 @@ def test_defaults_lists_typed_defaults_only_for_fields_that_have_one(spec):
 
 
 def test_defaults_are_copies_that_callers_may_mutate(spec):
-    spec.validate({"api_key": "k"})["retention_days"]["log"] = 1
+    spec.validate({"api_key": "key1"})["retention_days"]["log"] = 1
     spec.defaults()["retention_days"]["x"] = 2
-    assert spec.validate({"api_key": "k"})["retention_days"] == {"default": 365}
+    assert spec.validate({"api_key": "key1"})["retention_days"] == {"default": 365}
 
 
 @pytest.mark.parametrize(
     ("key", "text", "expected"),
     [
-        ("api_key", "  secret  ", "secret"),
+        ("api_key", "  secret  ", SecretText("secret")),
         ("base_url", "https://api.example.com/v2/", "https://api.example.com/v2"),
         ("base_url", "HTTP://localhost:8080", "HTTP://localhost:8080"),
         ("page_size", "1", 1),
@@ -125,7 +118,7 @@ def test_defaults_are_copies_that_callers_may_mutate(spec):
     ],
 )
 def test_each_type_converts_its_string(spec, key, text, expected):
-    config = spec.validate({"api_key": "k", key: text})
+    config = spec.validate({"api_key": "key1", key: text})
     assert config[key] == expected
     assert type(config[key]) is type(expected)
 
@@ -195,7 +188,7 @@ def test_each_type_converts_its_string(spec, key, text, expected):
     ],
 )
 def test_each_invalid_value_is_reported_naming_its_key(spec, key, text, problem):
-    assert problems_of(spec, {"api_key": "k", key: text}) == [problem]
+    assert problems_of(spec, {"api_key": "key1", key: text}) == [problem]
 
 
 def test_missing_required_value_is_reported(spec):
@@ -216,24 +209,24 @@ def test_all_problems_are_reported_together_one_line_each(spec):
 
 
 def test_unknown_key_is_refused_with_the_closest_known_key(spec):
-    [problem] = problems_of(spec, {"api_key": "k", "page_sise": "10"})
+    [problem] = problems_of(spec, {"api_key": "key1", "page_sise": "10"})
     assert problem.startswith('unknown configuration key "page_sise" (known keys: api_key, ')
     assert problem.endswith("; did you mean page_size?")
 
 
 def test_unknown_key_without_a_close_match_has_no_suggestion(spec):
-    [problem] = problems_of(spec, {"api_key": "k", "colour": "red"})
+    [problem] = problems_of(spec, {"api_key": "key1", "colour": "red"})
     assert problem.startswith('unknown configuration key "colour"')
     assert "did you mean" not in problem
 
 
 @pytest.mark.parametrize("key", ["api_key", "zones"])
-def test_placeholder_left_in_configuration_is_refused(spec, key, registered):
-    configuration = {"api_key": "k", key: "<YOUR_VALUE>"}
+def test_placeholder_left_in_configuration_is_refused(spec, key):
+    configuration = {"api_key": "key1", key: "<YOUR_VALUE>"}
     assert problems_of(spec, configuration) == [
         f"{key} is still the placeholder <YOUR_VALUE>; set it in configuration.json"
     ]
-    assert "<YOUR_VALUE>" not in registered
+    assert mask("<YOUR_VALUE>") == "<YOUR_VALUE>"  # not registered as a secret
 
 
 @pytest.mark.parametrize(
@@ -241,7 +234,7 @@ def test_placeholder_left_in_configuration_is_refused(spec, key, registered):
     [(100, "got int 100"), (True, "got bool true"), (None, "got null"), (["a"], 'got list ["a"]')],
 )
 def test_non_string_value_is_refused_naming_key_and_type(spec, value, shown):
-    [problem] = problems_of(spec, {"api_key": "k", "page_size": value})
+    [problem] = problems_of(spec, {"api_key": "key1", "page_size": value})
     assert problem.startswith("page_size must be a string in the configuration")
     assert problem.endswith(shown)
 
@@ -268,15 +261,59 @@ def test_secret_value_is_never_echoed_in_errors():
     ]
 
 
-def test_secret_values_are_registered_for_masking(spec, registered):
-    spec.validate({"api_key": "  s3cret  ", "zones": "a"})
-    assert registered == ["s3cret"]
+@pytest.mark.parametrize("written", ["s3cret ", " s3cret", "s3cret\n", "\ts3cret\r\n"])
+def test_a_secret_is_masked_as_written_and_as_used(spec, written):
+    # The SDK's crash report hides the value as written; the connector uses it stripped: both
+    # forms must be masked (issue 12, defect 2).
+    config = spec.validate({"api_key": written, "zones": "a"})
+    assert config["api_key"] == "s3cret"
+    assert mask(f"used [{config['api_key']}]; written [{written}]") == "used [***]; written [***]"
+    assert mask(repr(written)) == "'***'"
     assert spec.secret_keys == ["api_key"]
 
 
-def test_secret_values_are_registered_even_when_another_key_is_invalid(spec, registered):
-    problems_of(spec, {"api_key": "s3cret", "page_size": "abc"})
-    assert registered == ["s3cret"]
+def test_a_validated_secret_has_a_masked_repr(spec):
+    # A crash report prints the repr of a frame's local variables, e.g. `settings = {...}`.
+    config = spec.validate({"api_key": " s3cret-value "})
+    assert isinstance(config["api_key"], SecretText)
+    assert "s3cret" not in repr(config)
+    assert f"{config['api_key']}" == str(config["api_key"]) == "s3cret-value"
+
+
+def test_secret_values_are_registered_even_when_another_key_is_invalid(spec):
+    problems_of(spec, {"api_key": "s3cret ", "page_size": "abc"})
+    assert mask("s3cret, s3cret ") == "***, ***"
+
+
+@pytest.mark.parametrize("key", ["abc", " ab ", "x"])
+def test_a_secret_too_short_to_be_masked_is_refused(spec, key):
+    assert problems_of(spec, {"api_key": key}) == [
+        "api_key looks too short to be a real key (fewer than 4 characters; "
+        "the value is secret and not shown)"
+    ]
+
+
+@pytest.mark.parametrize("key", ["key\u2019s-value", "\u201ckey-value\u201d", "k\u20acy-value"])
+def test_a_secret_outside_latin_1_is_refused_naming_the_key(spec, key):
+    [problem] = problems_of(spec, {"api_key": key})
+    assert problem.startswith("api_key contains a character that cannot be sent in an HTTP header")
+    assert key not in problem and "value" not in problem.split("(the value")[0]
+
+
+def test_a_latin_1_secret_is_accepted(spec):
+    assert (
+        spec.validate({"api_key": "cl\u00e9-secr\u00e8te"})["api_key"] == "cl\u00e9-secr\u00e8te"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com/v1?key=1", "https://api.example.com/#top", "https://a.io/?"]
+)
+def test_a_base_url_with_a_query_or_fragment_is_refused_naming_the_key(spec, url):
+    assert problems_of(spec, {"api_key": "key1", "base_url": url}) == [
+        "base_url must be the root of the API, without a query (?...) or fragment (#...), "
+        f'like https://api.example.com/v1, got "{url}"'
+    ]
 
 
 def test_non_mapping_configuration_is_refused(spec):

@@ -31,6 +31,7 @@ from shared.http import (
     RateLimiter,
     RetriesExhaustedError,
     RetryPolicy,
+    join_url,
     make_session,
     parse_retry_after,
 )
@@ -95,7 +96,13 @@ def session_for(fake_time, **kwargs):
     )
 
 
-RETRY_FIELDS = ("max_retries", "backoff_base", "backoff_max", "retry_after_cap")
+RETRY_FIELDS = (
+    "max_retries",
+    "backoff_base",
+    "backoff_max",
+    "retry_after_cap",
+    "attempt_deadline",
+)
 
 
 # --- timeouts ---
@@ -121,9 +128,11 @@ def test_explicit_timeout_overrides_the_default(mocked, fake_time):
 class LoopbackServer:
     """An HTTP server on 127.0.0.1 that plays a script of behaviours, one per request (the last
     one repeats): "ok", "slow" (answers after SLOW_SECONDS), "eof" (promises 1000 bytes, sends
-    10, closes), "rst" (same, but closes with a TCP reset)."""
+    10, closes), "rst" (same, but closes with a TCP reset), "trickle" (promises 1000 bytes, sends
+    one every TRICKLE_SECONDS), "trickle-head" (sends its status line that way)."""
 
     SLOW_SECONDS = 0.6
+    TRICKLE_SECONDS = 0.1
 
     def __init__(self):
         self.script: list[str] = ["ok"]
@@ -143,6 +152,9 @@ class LoopbackServer:
                     self.play(step)
 
             def play(self, step):
+                if step.startswith("trickle"):
+                    self.trickle(step)
+                    return
                 if step == "slow":
                     time.sleep(server.SLOW_SECONDS)
                 if step in ("ok", "slow"):
@@ -163,6 +175,20 @@ class LoopbackServer:
                     # Linger 0: close() sends RST instead of FIN.
                     linger = struct.pack("ii", 1, 0)
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.close_connection = True
+
+            def trickle(self, step):
+                # Each byte arrives well within the read timeout; only a total deadline ends this.
+                head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+                if step == "trickle":
+                    self.wfile.write(head)
+                    data = b"1" * 1000
+                else:
+                    data = head
+                for byte in data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(server.TRICKLE_SECONDS)
                 self.close_connection = True
 
             def log_message(self, *args):
@@ -203,6 +229,43 @@ def test_read_timeout_is_retried_then_raises_retries_exhausted(loopback, fake_ti
     assert "api_key=***" in message
     assert API_KEY not in message
     assert len(fake_time.sleeps) == 2
+
+
+@pytest.mark.parametrize("trickle", ["trickle", "trickle-head"])
+def test_a_trickling_server_is_cut_at_the_attempt_deadline_retried_then_fails_loudly(
+    loopback, fake_time, trickle
+):
+    loopback.script = [trickle]
+    session = session_for(fake_time, timeout=(2.0, 2.0), max_retries=1, attempt_deadline=0.5)
+    started = time.monotonic()
+    with pytest.raises(RetriesExhaustedError) as raised:
+        session.get_json(loopback.url, params={"api_key": API_KEY})
+    assert time.monotonic() - started < 2.5, "the attempt deadline did not cut the trickle"
+    assert loopback.hits == 2
+    assert "no complete response within 0.5s (the deadline of one attempt" in str(raised.value)
+    assert API_KEY not in str(raised.value)
+    assert len(fake_time.sleeps) == 1
+
+
+def test_an_attempt_cut_at_its_deadline_is_retried_and_the_next_attempt_succeeds(
+    loopback, fake_time
+):
+    loopback.script = ["trickle", "ok"]
+    session = session_for(fake_time, timeout=(2.0, 2.0), attempt_deadline=0.5)
+    assert session.get_json(loopback.url) == {"id": 550, "title": "Fight Club"}
+    assert loopback.hits == 2
+
+
+def test_an_answer_within_the_deadline_is_not_cut(loopback, fake_time):
+    loopback.script = ["slow"]
+    session = session_for(fake_time, attempt_deadline=loopback.SLOW_SECONDS + 2)
+    assert session.get_json(loopback.url) == {"id": 550, "title": "Fight Club"}
+    assert loopback.hits == 1
+
+
+def test_the_attempt_deadline_must_be_positive():
+    with pytest.raises(ValueError, match="attempt_deadline"):
+        RetryPolicy(attempt_deadline=0)
 
 
 def test_slow_but_timely_answer_is_not_cut_by_the_timeout(loopback, fake_time):
@@ -540,3 +603,39 @@ def test_session_rate_limit_applies_to_every_request_and_retry(mocked, fake_time
     session.get_json(API)  # waits 0.5
     assert fake_time.sleeps == [0.1, pytest.approx(0.4), 0.5]
     assert len(mocked.calls) == 3
+
+
+# --- joining URLs ---
+
+
+@pytest.mark.parametrize(
+    ("base", "segments", "expected"),
+    [
+        ("https://api.example.com", ("mso_data",), "https://api.example.com/mso_data"),
+        ("https://api.example.com/v1/", ("/movie/", 550), "https://api.example.com/v1/movie/550"),
+        (
+            "https://api.example.com/v1",
+            ("/person/7/movie_credits",),
+            "https://api.example.com/v1/person/7/movie_credits",
+        ),
+        (
+            "https://api.example.com/v1",
+            ("a b", "x?y#z"),
+            "https://api.example.com/v1/a%20b/x%3Fy%23z",
+        ),
+        ("http://127.0.0.1:8080", (), "http://127.0.0.1:8080"),
+    ],
+)
+def test_join_url_keeps_the_base_path_and_encodes_what_a_path_cannot_hold(
+    base, segments, expected
+):
+    assert join_url(base, *segments) == expected
+
+
+@pytest.mark.parametrize(
+    "base", ["https://api.example.com/v1?api_key=" + API_KEY, "https://a.io#x"]
+)
+def test_join_url_refuses_a_base_with_a_query_or_fragment(base):
+    with pytest.raises(ValueError, match="query or fragment") as raised:
+        join_url(base, "mso_data")
+    assert API_KEY not in str(raised.value)

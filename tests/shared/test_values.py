@@ -129,3 +129,17 @@ def test_table_typing_reports_one_warning_per_field_and_counts(monkeypatch):
     assert "records r0, r1, r2, r3, r4 and 2 more" in cost_line
     assert typing.invalid_total == 8
     assert typing.report() == 0
+
+
+def test_text_with_nul_characters_is_kept_whole_in_invalid_values_and_noted(monkeypatch):
+    # Fivetran Core removes NUL characters from text (issue 12, defect 7): keep the original.
+    warnings: list[str] = []
+    monkeypatch.setattr("shared.values.log.warning", warnings.append)
+    typing = TableTyping("t", {"id": "STRING", "name": "STRING", "n": "INT"}, primary_key=["id"])
+    row = typing.row({"id": "r1", "name": "a\x00b", "n": "ten"}, key="r1")
+    assert row["name"] == "a\x00b"
+    assert row[INVALID_VALUES_COLUMN] == {"n": "ten", "name": "a\x00b"}
+    assert typing.row({"id": "r2", "name": "ab"}, key="r2").get(INVALID_VALUES_COLUMN) is None
+    typing.report("page 1")
+    assert any("1 value(s) of name hold NUL characters" in w and "r1" in w for w in warnings)
+    assert typing.invalid_total == 1
