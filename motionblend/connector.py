@@ -1,9 +1,10 @@
 """MotionBlend workspace connector: motion files, blend jobs, artifacts and UI events.
 
-Source: a MotionBlend workspace folder (`workspace_path`) with, all optional,
-`project/seed_motions/` (the primary library), `seed_motions/`, `build/build_motions/`,
-`build/blend_snn/` (blend outputs and their `<name>.json` manifests), `build/demo_artifacts/`
-(generated files and logs) and `build/ui_analytics/*.jsonl` (UI event logs). See README.md.
+Source: a MotionBlend workspace (`workspace_path`: a folder, or `gs://bucket/prefix` in Google
+Cloud Storage) with, all optional, `project/seed_motions/` (the primary library),
+`seed_motions/`, `build/build_motions/`, `build/blend_snn/` (blend outputs and their
+`<name>.json` manifests), `build/demo_artifacts/` (generated files and logs) and
+`build/ui_analytics/*.jsonl` (UI event logs). See README.md.
 
 Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
@@ -11,20 +12,22 @@ build/demo_artifacts and build/blend_snn), `ui_interactions` (one per logged UI 
 `blend_quality_metrics` (one per blend job: metrics computed from the joint positions of its
 output and both sources, see blend_quality/).
 
-Incremental strategy: every sync lists the workspace once (workspace.storage: one stat per
-file). The state keeps, per row, a fingerprint of its file's size and version (the mtime)
-(workspace.state, ~25 bytes per file); only
-files whose fingerprint changed are read and written again. A file gone from the workspace has
-its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
-byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
-checkpoints per sync), always describing only rows already handed to the SDK, so a killed sync
-resumes where it stopped. `sync_mode = full` reads every file and every log again.
+Incremental strategy: every sync lists the workspace once through the storage seam
+(workspace.storage: one stat per file, or one paged listing of the bucket). The state keeps,
+per row, a fingerprint of its file's size and version (the mtime, or the GCS generation)
+(workspace.state, ~25 bytes per file); only files whose fingerprint changed are read and
+written again. A file gone from the workspace has its rows soft-deleted (and `is_active =
+false` in motion_sequences), only after a listing that saw everything. UI logs are read from
+the byte offset already consumed. The state is checkpointed every 500-5,000 files written
+(about 50 checkpoints per sync), always describing only rows already handed to the SDK, so a
+killed sync resumes where it stopped. `sync_mode = full` reads every file and every log again.
 A blend's metrics are computed again only when its files, a source's files, or the metrics
 configuration or version changed (its state entry keeps one fingerprint of all of them).
 """
 
 import copy
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
@@ -41,6 +44,7 @@ from blend_quality.config import METRICS_VERSION, MetricsConfig
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
 from shared.masking import log
+from shared.prefetch import prefetched
 from shared.timewindows import format_utc, utc_now
 from shared.values import INVALID_VALUES_COLUMN, coerce_record
 from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
@@ -71,8 +75,8 @@ from workspace.ui_events import (
     complete_lines,
     download_path,
     event_time,
-    head_digest,
     interaction_row,
+    line_digest,
     parse_event,
     start_offset,
 )
@@ -85,6 +89,7 @@ __CHECKPOINTS_PER_SYNC = 50
 __CHECKPOINT_MIN_FILES = 500
 __CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
+__READ_AHEAD = 8  # files read (downloaded, on GCS) ahead of the writes, in one worker thread
 
 
 # Every row meets these declared types before it is written (see `typed`).
@@ -183,7 +188,11 @@ def validate_configuration(configuration: dict) -> dict:
         )
     settings["metrics_config"] = MetricsConfig.from_settings(settings)  # ValueError names it
     try:
-        settings["storage"] = open_storage(settings["workspace_path"])
+        settings["storage"] = open_storage(
+            settings["workspace_path"],
+            settings["gcs_service_account_json"],
+            settings["gcs_endpoint"],
+        )
     except WorkspaceError as error:
         raise ValueError(str(error)) from error
     return settings
@@ -208,6 +217,7 @@ class SyncRun:
     discovered_at: str
     max_bytes: int
     outputs: dict[str, MotionResult] = field(default_factory=dict)  # blend outputs read now
+    known: dict[str, tuple] = field(default_factory=dict)  # manifests read now: (metadata, sha)
     written: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -223,6 +233,14 @@ class SyncRun:
 def update(configuration: dict, state: dict):
     """List the workspace, write what changed since the saved state, then remove what vanished."""
     settings = validate_configuration(configuration)
+    try:
+        sync_workspace(settings, state)
+    finally:
+        settings["storage"].close()  # on GCS: the local copies kept during the sync
+
+
+def sync_workspace(settings: dict, state: dict) -> None:
+    """One sync of the workspace in `settings["storage"]`, from the saved `state`."""
     saved_state = copy.deepcopy(state)  # to tell, at the end, whether anything changed
     scan = scan_workspace(settings["storage"])
     for warning in scan.warnings:
@@ -267,18 +285,19 @@ def checkpoint_cadence(file_count: int) -> int:
 
 def sync_motion_sequences(run: SyncRun) -> None:
     """One row per motion file; a first sighting is upserted, a changed file updated in place
-    (so `discovered_at` keeps the first sighting)."""
+    (so `discovered_at` keeps the first sighting). Files are read a few ahead of the writes,
+    in a worker thread (on GCS the downloads then overlap the writes)."""
+    changed = []
     for file in run.scan.files:
         if file.root not in MOTION_ROOTS or not is_motion_file(file.rel):
             continue
-        row_id = sequence_id(file.rel)
-        known = run.state.file_entry(row_id)
+        known = run.state.file_entry(sequence_id(file.rel))
         fp = motion_fingerprint(file, run.scan, run.max_bytes, run.settings["default_fps"])
-        if known == KIND_MOTION + fp and not run.full:
-            continue
-        result = extract_motion(
-            file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
-        )
+        if known != KIND_MOTION + fp or run.full:
+            changed.append((file, fp, known is None))
+    for (file, fp, first_sighting), result in prefetched(
+        changed, lambda item: extract(run, item[0]), depth=__READ_AHEAD
+    ):
         row, problems = typed("motion_sequences", motion_row(file, result))
         if problems:
             # A header value beyond its column (a 3e9 frame count) makes the file's row an
@@ -289,13 +308,17 @@ def sync_motion_sequences(run: SyncRun) -> None:
             log.warning(f"motionblend: {file.rel}: {result.error}")
         if file.root == BLEND:
             run.outputs[file.rel] = result
-        if known is None:
+        if first_sighting:
             upsert("motion_sequences", {**row, "discovered_at": run.discovered_at})
         else:
             update_row("motion_sequences", row)
         # A file that could not be read is read again next sync (chmod leaves mtime alone).
-        run.state.set_file(row_id, KIND_MOTION, UNREAD if result.unreadable else fp)
+        run.state.set_file(sequence_id(file.rel), KIND_MOTION, UNREAD if result.unreadable else fp)
         run.wrote("motion_sequences")
+
+
+def extract(run: SyncRun, file) -> MotionResult:
+    return extract_motion(file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"])
 
 
 def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
@@ -309,6 +332,8 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
                 job_ids.setdefault(group.name, saved[1])
             continue
         manifest, output = manifest_of(group), output_of(run, group)
+        if manifest and manifest.content:
+            run.known[group.manifest.rel] = manifest.content
         row = blend_job_row(group, manifest, output, run.index)
         old_id = saved[1] if saved else None
         if old_id is not None and (row is None or row["job_id"] != old_id):
@@ -425,30 +450,34 @@ def read_file(run: SyncRun, rel: str) -> bytes:
 
 
 def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
-    """One row per file of build/demo_artifacts and build/blend_snn that changed."""
+    """One row per file of build/demo_artifacts and build/blend_snn that changed (read a few
+    ahead of the writes, like motion files)."""
     known_job_ids = set(job_ids.values())
     retention = run.settings["retention_days"]
+    changed = []
     for file in run.scan.files:
         if file.root not in ARTIFACT_ROOTS:
             continue
         job_id = job_of_artifact(file.name, job_ids, known_job_ids)
-        row_id = artifact_id(file.rel)
         keep = retention_of(file.rel, retention)
         fp = fingerprint(file.size, file.version, file.size > run.max_bytes, job_id, keep)
-        if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
+        if run.state.file_entry(artifact_id(file.rel)) == KIND_ARTIFACT + fp and not run.full:
             continue
         output = run.outputs.get(file.rel)
-        row = artifact_row(
+        row_of = partial(
+            artifact_row,
             file,
             job_id=job_id,
             retention=retention,
             max_bytes=run.max_bytes,
             downloads=run.state.downloads_of(file.rel),
-            known_sha256=output.sha256 if output else None,
+            known=({}, output.sha256) if output and output.sha256 else run.known.get(file.rel),
         )
+        changed.append((file, fp, row_of))
+    for (file, fp, _), row in prefetched(changed, lambda item: item[2](), depth=__READ_AHEAD):
         upsert("processing_artifacts", row)
         unreadable = "read_error" in row["metadata"]
-        run.state.set_file(row_id, KIND_ARTIFACT, UNREAD if unreadable else fp)
+        run.state.set_file(artifact_id(file.rel), KIND_ARTIFACT, UNREAD if unreadable else fp)
         run.wrote("processing_artifacts")
 
 
@@ -470,9 +499,12 @@ def sync_ui_interactions(run: SyncRun) -> None:
 
 def read_ui_log(run: SyncRun, file, offset: int) -> None:
     """Upsert each complete new line of one log, advancing its saved offset line by line."""
-    head = head_digest(file) if offset == 0 else run.state.ui[file.rel][1]
+    head = None if offset == 0 else run.state.ui[file.rel][1]
+    first = offset == 0  # the head digest comes from the same read as the events
     malformed, first_bad, events = 0, None, 0
     for line, end in complete_lines(file, offset):
+        if first:
+            head, first = line_digest(line), False
         event = parse_event(line) if line is not None else None
         if event is not None:
             upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
@@ -481,8 +513,10 @@ def read_ui_log(run: SyncRun, file, offset: int) -> None:
         elif line is None or line.strip():
             malformed += 1
             first_bad = first_bad if first_bad is not None else end - len(line or b"")
-        run.state.ui[file.rel] = [end, head]
+        run.state.ui[file.rel] = [end, head, file.version]
         run.wrote("ui_interactions", 1 if event is not None else 0)
+    if offset and run.state.ui[file.rel][2:] != [file.version]:  # same log, nothing new
+        run.state.ui[file.rel] = [*run.state.ui[file.rel][:2], file.version]
     if malformed:
         log.warning(
             f"motionblend: {file.rel}: skipped {malformed} malformed line(s) "

@@ -191,6 +191,19 @@ def test_blend_quality_benchmark_runs(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
+def test_motionblend_gcs_benchmark_runs(tmp_path, sdk_home):
+    from tests.benchmarks import motionblend_gcs
+
+    report = motionblend_gcs.run(tmp_path, sdk_home, files=100, big_mb=2)
+    first, unchanged = report.details["first"], report.details["unchanged"]
+    assert_positive(first, ("objects_per_second", "gets_per_object", "list_pages", "peak_rss_mb"))
+    assert first["gets_per_object"] <= 1
+    assert unchanged["list_pages"] == 1 and unchanged["downloads"] == unchanged["other"] == 0
+    assert unchanged["writes"] == 0
+    assert_positive(report.details["big"]["with"], ("peak_rss_mb", "sync_seconds"))
+
+
 def test_sensource_benchmark_runs(tmp_path, sdk_home):
     from tests.benchmarks import sensource as sensource_bench
 

@@ -1,13 +1,16 @@
 """`make demo`: every connector end to end on this machine, with no credentials.
 
 API connectors sync from their loopback simulators (tests/, started here as processes);
-motionblend syncs a generated sample workspace. Each runs under `fivetran debug` in its own
-folder, so its warehouse stays at `<connector>/files/warehouse.db` for you to inspect. Running
+motionblend syncs a generated sample workspace, from its folder and again from a bucket of a
+local fake-gcs-server (gs://, in a copy of the connector folder under files/demo/). Each runs
+under `fivetran debug` in its own folder, so its warehouse stays at
+`<connector>/files/warehouse.db` for you to inspect. Running
 the demo again continues from the saved state: the second run is incremental, same totals.
 Demo configurations and logs go to files/demo/ (git-ignored).
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -59,16 +62,17 @@ class DemoRun:
     seconds: float
     operations: dict[str, int]
     log: Path
+    folder: Path | None = None  # where it ran, when not the connector's own folder
 
 
-def run_debug(connector: str, configuration: dict) -> DemoRun:
-    """`fivetran debug` in the connector's own folder with a demo configuration."""
+def run_debug(connector: str, configuration: dict, folder: Path | None = None) -> DemoRun:
+    """`fivetran debug` in the connector's own folder (or `folder`) with a demo configuration."""
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     config_path = DEMO_DIR / f"{connector}.configuration.json"
     config_path.write_text(json.dumps(configuration, indent=2))
     log_path = DEMO_DIR / f"{connector}.log"
     started = time.monotonic()
-    folder = REPO_ROOT / connector
+    ran_in, folder = folder, folder or REPO_ROOT / connector
     proc = subprocess.run(
         [str(KEEPING_REQUIREMENTS), str(folder), str(FIVETRAN), "debug", str(folder)]
         + ["--configuration", str(config_path)],
@@ -86,7 +90,7 @@ def run_debug(connector: str, configuration: dict) -> DemoRun:
         if name.strip() in OPERATION_NAMES and count.strip().isdigit():
             operations[name.strip().lower()] = int(count)
     succeeded = proc.returncode == 0 and "SYNC SUCCEEDED" in proc.stdout
-    return DemoRun(connector, succeeded, time.monotonic() - started, operations, log_path)
+    return DemoRun(connector, succeeded, time.monotonic() - started, operations, log_path, ran_in)
 
 
 def demo_mso() -> DemoRun:
@@ -104,6 +108,27 @@ def demo_motionblend() -> DemoRun:
     if not workspace.exists():
         generate_workspace(workspace, quality_blends=True)  # blends of every quality category
     return run_debug("motionblend", {"workspace_path": str(workspace)})
+
+
+def demo_motionblend_gcs() -> DemoRun:
+    """The same sample workspace uploaded to a bucket of a local fake-gcs-server (in memory:
+    each demo uploads it afresh, so objects get new generations and are read again)."""
+    from tests.motionblend.fake_gcs import FakeGcs, upload_folder
+    from tests.motionblend.sample_workspace import generate_workspace
+
+    workspace = DEMO_DIR / "motionblend_workspace"
+    if not workspace.exists():
+        generate_workspace(workspace)
+    folder = DEMO_DIR / "motionblend_gcs" / "motionblend"  # its own state and warehouse
+    ignore = shutil.ignore_patterns("files", "crash-reports", "__pycache__")
+    shutil.copytree(REPO_ROOT / "motionblend", folder, ignore=ignore, dirs_exist_ok=True)
+    with FakeGcs() as gcs:
+        upload_folder(gcs.bucket("motionblend-demo"), workspace, "workspace")
+        configuration = {
+            "workspace_path": "gs://motionblend-demo/workspace",
+            "gcs_endpoint": gcs.url,
+        }
+        return run_debug("motionblend_gcs", configuration, folder)
 
 
 def demo_sensource() -> DemoRun:
@@ -150,6 +175,7 @@ def demo_tmdb_movies() -> DemoRun:
 DEMOS: list[tuple[str, Callable[[], DemoRun]]] = [
     ("mso", demo_mso),
     ("motionblend", demo_motionblend),
+    ("motionblend", demo_motionblend_gcs),
     ("sensource", demo_sensource),
     ("tmdb_movies", demo_tmdb_movies),
 ]
@@ -161,7 +187,7 @@ def print_summary(runs: list[DemoRun]) -> None:
         verdict = "ok" if run.succeeded else f"FAILED (log: {run.log})"
         ops = ", ".join(f"{name} {count}" for name, count in run.operations.items())
         print(f"\n{run.connector}: {verdict} in {run.seconds:.1f} s ({ops})")
-        warehouse = REPO_ROOT / run.connector / "files" / "warehouse.db"
+        warehouse = (run.folder or REPO_ROOT / run.connector) / "files" / "warehouse.db"
         if warehouse.exists():
             for table, (live, deleted) in table_counts(warehouse).items():
                 extra = f" (+{deleted} soft-deleted)" if deleted else ""

@@ -93,13 +93,14 @@ def describe(file: ScannedFile, artifact_type: str, max_bytes: int) -> tuple[dic
     if file.size > max_bytes:
         return {"skipped": "larger than max_file_size_mb: not read"}, None
     try:
-        digest = file_sha256(file)
-        if artifact_type == "log":
-            return log_metadata(file), digest
-        if artifact_type == "image":
-            return image_metadata(file), digest
-        if artifact_type == "manifest":
-            return json_metadata(file), digest
+        with file.storage.local_copy(file) as (local, digest):
+            digest = digest or file_sha256(local)
+            if artifact_type == "log":
+                return log_metadata(local), digest
+            if artifact_type == "image":
+                return image_metadata(local), digest
+            if artifact_type == "manifest":
+                return json_metadata(local), digest
     except OSError as error:
         return {"read_error": error.strerror or str(error)}, None
     return {}, digest
@@ -118,7 +119,7 @@ def log_metadata(file: ScannedFile) -> dict:
 
 def image_metadata(file: ScannedFile) -> dict:
     """Format, width and height from the first bytes of a PNG, GIF or JPEG."""
-    with file.open() as handle:
+    with file.open(0, IMAGE_HEAD_BYTES) as handle:
         head = handle.read(IMAGE_HEAD_BYTES)
     if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
         width, height = struct.unpack(">II", head[16:24])
@@ -150,7 +151,11 @@ def json_metadata(file: ScannedFile) -> dict:
     if file.size > MAX_JSON_BYTES:
         return {"json_valid": None, "warning": f"over {MAX_JSON_BYTES} bytes: not parsed"}
     with file.open() as handle:
-        raw = handle.read()
+        return describe_json(handle.read())
+
+
+def describe_json(raw: bytes) -> dict:
+    """json_metadata of content already read."""
     try:
         document = load_json(raw)
     except ValueError as error:
@@ -170,12 +175,13 @@ def artifact_row(
     retention: dict,
     max_bytes: int,
     downloads: tuple[int, str | None],
-    known_sha256: str | None = None,
+    known: tuple[dict, str] | None = None,
 ) -> dict:
-    """The processing_artifacts row of one file."""
+    """The processing_artifacts row of one file; `known`: its (metadata, SHA-256) when this
+    sync already read it (a blend output or manifest), so it is not read again."""
     artifact_type, temporary = classify(file.rel)
-    if known_sha256 is not None:
-        metadata, digest = {}, known_sha256
+    if known is not None and file.size <= max_bytes:
+        metadata, digest = known
     else:
         metadata, digest = describe(file, artifact_type, max_bytes)
     if artifact_type == "motion" and file.root == BLEND:  # also has a motion_sequences row

@@ -8,11 +8,13 @@ only where both sides are known sequence names, preferring the longest left name
 is never split on blindly: a side that does not resolve stays null and `metadata` says why.
 """
 
+import hashlib
 import math
 import os
 from dataclasses import dataclass, field
 
 from shared.timewindows import format_utc, parse_utc
+from workspace.artifacts import describe_json
 from workspace.jsonutil import clean, load_json
 from workspace.mocap import STATUS_OK
 from workspace.motions import MotionResult, is_motion_file, stem_and_format
@@ -118,6 +120,8 @@ class SequenceIndex:
             if real.startswith(self.workspace_root.rstrip("/") + "/"):
                 return os.path.relpath(real, self.workspace_root).replace(os.sep, "/")
             return text
+        if text.startswith(self.workspace_root.rstrip("/") + "/"):  # gs://bucket/prefix/...
+            return text[len(self.workspace_root.rstrip("/")) + 1 :]
         while text.startswith("./"):
             text = text[2:]
         return text
@@ -159,6 +163,7 @@ class Manifest:
 
     document: dict | None
     error: str | None = None
+    content: tuple[dict, str] | None = None  # (artifact metadata, SHA-256) when it was read
     unreadable: bool = False  # an OS error (permission, I/O): worth reading again next sync
 
 
@@ -168,14 +173,19 @@ def read_manifest(file: ScannedFile) -> Manifest:
         return Manifest(None, f"manifest is {file.size} bytes, over {MAX_MANIFEST_BYTES}")
     try:
         with file.open() as handle:
-            document = load_json(handle.read())
+            raw = handle.read()
     except OSError as error:
         return Manifest(None, f"cannot read manifest: {error.strerror or error}", unreadable=True)
+    content = describe_json(raw), hashlib.sha256(raw).hexdigest()  # its artifact row's
+    try:
+        document = load_json(raw)
     except ValueError as error:
-        return Manifest(None, f"manifest is not valid JSON: {error}")
+        return Manifest(None, f"manifest is not valid JSON: {error}", content)
     if not isinstance(document, dict):
-        return Manifest(None, f"manifest is a JSON {type(document).__name__}, not an object")
-    return Manifest(document)
+        return Manifest(
+            None, f"manifest is a JSON {type(document).__name__}, not an object", content
+        )
+    return Manifest(document, content=content)
 
 
 def blend_job_row(

@@ -76,11 +76,16 @@ def extract_motion(file: ScannedFile, *, max_bytes: int, default_fps: float) -> 
             "not read",
         )
     try:
-        digest = file_sha256(file)
+        with file.storage.local_copy(file) as (local, digest):
+            return _extract(local, digest or file_sha256(local), default_fps)
     except OSError as error:
         return MotionResult(
             STATUS_ERROR, f"cannot read file: {error.strerror or error}", unreadable=True
         )
+
+
+def _extract(file: ScannedFile, digest: str, default_fps: float) -> MotionResult:
+    """extract_motion of a file on this machine whose SHA-256 is known."""
     try:
         metadata = read_metadata(file.path, default_fps=default_fps)
     except MotionFileError as error:

@@ -10,7 +10,7 @@ State (a JSON object; every tracked file costs about 25 bytes)::
      "files": {"<key>": "<kind><fingerprint>"},      # one per row in motion_sequences or
                                                       # processing_artifacts
      "jobs": {"<blend stem inside build/blend_snn>": "<fingerprint>[<metrics>]<m><job_id>"},
-     "ui": {"<jsonl path>": [<offset consumed>, "<digest of the first line>"]},
+     "ui": {"<jsonl path>": [<offset consumed>, "<digest of the first line>", <version>]},
      "downloads": {"<artifact key>": [<count>, "<last download, UTC>"]}}
 
 - `<key>` is the row id (8 bytes) in unpadded base64url: 11 characters instead of 16 hex, and

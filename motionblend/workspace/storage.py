@@ -1,9 +1,17 @@
-"""The one seam between the connector and where a workspace lives: list files, open them.
+"""The one seam between the connector and where a workspace lives: list files, read them.
 
-A storage lists the files under the workspace's root folders (`list`) as `ScannedFile` entries,
-each with its workspace-relative POSIX path, size and `version` (a value that changes whenever
-the content may have changed), and opens an entry for reading (`ScannedFile.open`). Nothing is
-opened while listing.
+`open_storage(workspace_path, ...)` gives a storage: `LocalStorage` for a folder on this machine,
+`workspace.gcs.GcsStorage` for `gs://bucket/prefix` (imported only then). Every storage has:
+
+- `location`: where the workspace is, for messages and absolute references in the workspace;
+- `list(roots)`: the files under the `(folder, label)` roots as `ScannedFile` entries, each with
+  its workspace-relative POSIX path, size and `version` (a value that changes whenever the
+  content may have: the mtime here, the generation on GCS); nothing is read while listing;
+- `open(file, start=0, end=None)`: a binary file object whose reads begin at byte `start` (the
+  caller reads no further than `end`: a remote storage fetches only that range);
+- `local_copy(file)`: a context manager giving `(a ScannedFile on this machine, its SHA-256 or
+  None)`, for the format readers: the file itself here, one streamed download on GCS;
+- `close()`: release what the sync used (GCS: the local copies kept until the sync ends).
 
 `LocalStorage` is a folder on this machine: one `os.scandir` per folder, sorted by name, regular
 files only. Symlinks: a link (to a file or a folder) is followed only when its real path lies
@@ -20,6 +28,7 @@ only warned about: nothing under it can ever have been listed from this workspac
 no tracked file and must not hold up deletions elsewhere.
 """
 
+import contextlib
 import errno
 import os
 import stat
@@ -44,15 +53,15 @@ class ScannedFile:
     version: int  # changes whenever the content may have: the mtime in ns for a local file
     modified_ns: int  # last modification, ns since the epoch
     created: float  # creation time where the storage has it, else the modification (seconds)
-    storage: "LocalStorage | None" = field(default=None, compare=False, repr=False)
+    storage: object = field(default=None, compare=False, repr=False)  # that listed it
 
     @property
     def name(self) -> str:
         return self.rel.rsplit("/", 1)[-1]
 
-    def open(self) -> BinaryIO:
-        """The content, as a binary file object (seekable)."""
-        return self.storage.open(self)
+    def open(self, start: int = 0, end: int | None = None) -> BinaryIO:
+        """The content from byte `start`, as a binary file object (see the module docstring)."""
+        return self.storage.open(self, start, end)
 
 
 @dataclass
@@ -64,8 +73,14 @@ class Listing:
     unlisted: list[str] = field(default_factory=list)  # folders that could not be listed
 
 
-def open_storage(workspace_path: str) -> "LocalStorage":
+def open_storage(
+    workspace_path: str, gcs_key_json: str | None = None, gcs_endpoint: str | None = None
+):
     """The storage of `workspace_path`; WorkspaceError says clearly what is wrong with it."""
+    if workspace_path.strip().startswith("gs://"):
+        from workspace.gcs import GcsStorage  # google-cloud-storage only for a bucket
+
+        return GcsStorage(workspace_path, gcs_key_json, gcs_endpoint)
     return LocalStorage(workspace_path)
 
 
@@ -80,8 +95,18 @@ class LocalStorage:
         """Every regular file under the `(folder, label)` roots that exist."""
         return _Walker(self).run(roots)
 
-    def open(self, file: ScannedFile) -> BinaryIO:
-        return open(file.path, "rb")
+    def open(self, file: ScannedFile, start: int = 0, end: int | None = None) -> BinaryIO:
+        handle = open(file.path, "rb")  # noqa: SIM115 (returned to the caller)
+        if start:
+            handle.seek(start)
+        return handle
+
+    @contextlib.contextmanager
+    def local_copy(self, file: ScannedFile):
+        yield file, None  # already here; the caller hashes it if it needs the SHA-256
+
+    def close(self) -> None:
+        """Nothing to release (a remote storage deletes the copies it kept)."""
 
 
 def _real_folder(path: str) -> str:

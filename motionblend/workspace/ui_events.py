@@ -18,25 +18,40 @@ from workspace.storage import ScannedFile
 
 MAX_LINE_BYTES = 1 << 20
 HEAD_DIGEST_HEX = 8
+HEAD_PROBE_BYTES = 64 * 1024  # most first lines fit: the rotation check reads this much
 _EPOCH_MILLISECONDS_FROM = 1e11  # a larger epoch number is in milliseconds, not seconds
 
 
 def head_digest(file: ScannedFile) -> str | None:
-    """8 hex digits of the first complete line (None when there is none yet)."""
-    with file.open() as handle:
-        line = handle.readline(MAX_LINE_BYTES + 1)
-    if not line.endswith(b"\n"):
+    """8 hex digits of the first complete line (None when there is none yet). Only the head is
+    read: the first HEAD_PROBE_BYTES, and up to MAX_LINE_BYTES only for a longer first line."""
+    for limit in (HEAD_PROBE_BYTES, MAX_LINE_BYTES + 1):
+        with file.open(0, limit) as handle:
+            line = handle.readline(limit)
+        if line.endswith(b"\n") or len(line) < limit:
+            break
+    return line_digest(line)
+
+
+def line_digest(line: bytes | None) -> str | None:
+    """The head digest of a first line (None unless it is complete)."""
+    if line is None or not line.endswith(b"\n"):
         return None
     return hashlib.sha256(line).hexdigest()[:HEAD_DIGEST_HEX]
 
 
 def start_offset(file: ScannedFile, saved: list | None) -> tuple[int | None, str | None]:
-    """(offset to read from, or None when nothing was appended; why it restarts, if it does)."""
+    """(offset to read from, or None when nothing was appended; why it restarts, if it does).
+
+    `saved` is the state's `[offset, head digest, version]` (states before the version was kept
+    have two items). A log of the saved size is unchanged unless its version changed too: then
+    a different first line means it was replaced by another log of the same size.
+    """
     size = file.size
     if not saved:
         return (0, None) if size else (None, None)
-    offset, head = saved
-    if size == offset:
+    offset, head = saved[0], saved[1]
+    if size == offset and (len(saved) < 3 or saved[2] == file.version):
         return None, None
     if size < offset:
         return 0, f"shrank from {offset} to {size} bytes: rotated, read from the start"
@@ -50,8 +65,7 @@ def complete_lines(file: ScannedFile, offset: int) -> Iterator[tuple[bytes | Non
 
     Stops before a last line that has no newline yet, so its offset is never passed.
     """
-    with file.open() as handle:
-        handle.seek(offset)
+    with file.open(offset) as handle:
         position = offset
         while True:
             line = handle.readline(MAX_LINE_BYTES + 1)

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "writer_ceiling",  # the SDK writer's ceiling; the others are compared with it
     "mso",
     "motionblend",
+    "motionblend_gcs",  # the same connector on a gs:// workspace (fake-gcs-server)
     "sensource",
     "tmdb_movies",
     "blend_quality",

@@ -101,10 +101,10 @@ class _MemoryStorage:
     def __init__(self, files: dict[str, bytes]):
         self.files = files
 
-    def open(self, file):
+    def open(self, file, start=0, end=None):  # the seam's signature (workspace.storage)
         import io
 
-        return io.BytesIO(self.files[file.rel])
+        return io.BytesIO(self.files[file.rel][start:end])
 
 
 def test_metrics_read_their_inputs_through_the_storage_seam(connector):
@@ -172,7 +172,7 @@ def test_a_file_that_could_not_be_read_is_read_again_next_sync(
     write(tmp_path / "build/demo_artifacts/run.log", "INFO ok\n")
     real_open = LocalStorage.open
 
-    def refuse(self, file):
+    def refuse(self, file, start=0, end=None):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(LocalStorage, "open", refuse)

@@ -78,3 +78,13 @@ def test_download_paths_are_workspace_relative():
         "build/b.png"
     )
     assert download_path({"interaction_type": "view"}, "/ws") is None
+
+
+def test_a_log_replaced_by_one_of_the_same_size_is_read_from_the_start(tmp_path):
+    log = scanned(write(tmp_path / "e.jsonl", "one\ntwo\n"), "e.jsonl", "ui")
+    saved = [8, head_digest(log), log.version]
+    assert start_offset(log, saved) == (None, None)
+    assert start_offset(dataclasses.replace(log, version=log.version + 1), saved) == (8, None)
+    replaced = scanned(write(tmp_path / "e.jsonl", "six\ntwo\n"), "e.jsonl", "ui", version=9)
+    offset, why = start_offset(replaced, saved)
+    assert offset == 0 and "first line changed" in why
