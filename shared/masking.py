@@ -7,7 +7,7 @@ Two layers work together:
   replaced by `***` wherever it appears in text passed through `mask`;
 * name-based rules for text shaped like credentials even when the value was never registered:
   sensitive query parameters (`?api_key=...`, `&access_token=...`), passwords in a URL's userinfo
-  (`https://user:password@host`), sensitive header names and sensitive keys of nested data.
+  (`https://user:password@host`); `is_sensitive_header` tells which request headers carry one.
 
 Connectors log through `log` (`from shared.masking import log`) instead of the SDK's `Logging`, so
 that every message and exception text is masked before it is printed.
@@ -17,7 +17,6 @@ import logging
 import re
 import threading
 import traceback
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
@@ -64,7 +63,6 @@ _SENSITIVE_NAME_PARTS = (
 # key "author" or "primary_key" must stay readable, a header called "X-Auth-..." or "...-Key"
 # is a credential far more often than not.
 _SENSITIVE_HEADER_PARTS = ("auth", "key", "cookie", "session")
-_SCHEME_HEADERS = frozenset({"authorization", "proxy_authorization"})
 
 # `?name=value`, `&name=value` and `#name=value` (OAuth implicit flow puts tokens in the fragment).
 _INLINE_PARAM = re.compile(r"(?P<sep>[?&#])(?P<name>[^=&#?\s]+)=(?P<value>[^&#\s'\"<>]*)")
@@ -73,8 +71,6 @@ _SENTENCE_PUNCTUATION = ".,:;)]}!"
 _URL_USERINFO = re.compile(
     r"(?P<prefix>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*):(?P<password>[^\s/@]+)@"
 )
-# `Bearer abc...`: the scheme says which kind of credential was sent, which helps debugging.
-_AUTH_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9_-]{0,19})\s+\S")
 
 _registry_lock = threading.Lock()
 _registered: set[str] = set()
@@ -170,51 +166,6 @@ def mask_url(url: Any) -> str:
     compared with the one in the source's documentation.
     """
     return mask(url)
-
-
-def mask_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
-    """Return a copy of the headers with every credential replaced by `***`.
-
-    `Authorization: Bearer abc` becomes `Bearer ***`: the scheme is kept as a debugging hint.
-    Other values still go through `mask`, in case a registered secret was copied into them.
-    """
-    masked: dict[str, str] = {}
-    for name, value in (headers or {}).items():
-        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        if not is_sensitive_header(name):
-            masked[name] = mask(text)
-            continue
-        scheme = _AUTH_SCHEME.match(text)
-        if scheme and str(name).lower().replace("-", "_") in _SCHEME_HEADERS:
-            masked[name] = f"{scheme.group('scheme')} {MASK}"
-        else:
-            masked[name] = MASK
-    return masked
-
-
-def mask_data(obj: Any) -> Any:
-    """Return a masked copy of nested dicts/lists/tuples, for logging.
-
-    Values under sensitive keys become `***` (an empty or None value is kept, since "the token is
-    missing" is worth seeing); every other string goes through `mask`. Other scalars are kept.
-    """
-    if isinstance(obj, Mapping):
-        copy = {}
-        for key, value in obj.items():
-            masked_key = mask(key) if isinstance(key, str) else key
-            is_empty = value is None or (isinstance(value, str) and not value)
-            if isinstance(key, str) and is_sensitive_name(key) and not is_empty:
-                copy[masked_key] = MASK
-            else:
-                copy[masked_key] = mask_data(value)
-        return copy
-    if isinstance(obj, list):
-        return [mask_data(item) for item in obj]
-    if isinstance(obj, tuple):
-        return tuple(mask_data(item) for item in obj)
-    if isinstance(obj, str):
-        return mask(obj)
-    return obj
 
 
 def mask_exception(exc: BaseException) -> str:
