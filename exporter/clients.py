@@ -73,6 +73,11 @@ def detect_engine(url: str, credentials: Credentials) -> str:
             f"{mask_url(url)} refused the credentials (HTTP {response.status_code}); check the "
             "API key or user name and password"
         )
+    if response.status_code in (502, 503, 504):
+        raise ClusterError(
+            f"the cluster at {mask_url(url)} is unavailable (HTTP {response.status_code}); "
+            "run the export again later"
+        )
     try:
         version = response.json().get("version", {})
     except (ValueError, AttributeError):

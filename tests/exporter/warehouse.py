@@ -98,10 +98,17 @@ class Warehouse:
                 [[r.get(f) for f in self.fields] for r in rows],
             )
 
-    def add(self, start: int, count: int, synced: datetime, status: str = "ok") -> list[dict]:
-        """Rows start..start+count-1, one microsecond apart from `synced` on."""
+    def add(
+        self,
+        start: int,
+        count: int,
+        synced: datetime,
+        status: str = "ok",
+        spacing: timedelta = timedelta(microseconds=1),
+    ) -> list[dict]:
+        """Rows start..start+count-1, `spacing` apart from `synced` on."""
         rows = [
-            row(i, synced + timedelta(microseconds=i - start), self.rng, status)
+            row(i, synced + (i - start) * spacing, self.rng, status)
             for i in range(start, start + count)
         ]
         self.upsert(rows)
