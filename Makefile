@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# exporter tests: the BigQuery emulator lives in its own virtualenv (it needs duckdb 1.5.5, the
+# spatial extension where DuckDB looks for it, under this HOME, and numpy, which it does not declare).
+BQEMULATOR_VENV := .venv-bqemulator
+BQEMULATOR := $(BQEMULATOR_VENV)/.installed
 CONNECTORS := $(patsubst %/connector.py,%,$(wildcard */connector.py))
 # Offline and quiet: no telemetry, a no-op pipreqs first on PATH, the venv next.
 export DO_NOT_TRACK := 1
@@ -19,8 +23,17 @@ $(INSTALLED): pyproject.toml tools/requirements.py
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
 	touch $@
 
-test: $(INSTALLED) lint
+test: $(INSTALLED) $(BQEMULATOR) lint
 	$(BIN)/python -m pytest
+
+$(BQEMULATOR):
+	test -x $(BQEMULATOR_VENV)/bin/python || $(PYTHON) -m venv $(BQEMULATOR_VENV)
+	$(BQEMULATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5.5 numpy==2.4.6
+	mkdir -p $(BQEMULATOR_VENV)/home/.duckdb/extensions/v1.5.5/linux_amd64
+	cp $(BQEMULATOR_VENV)/lib/python3*/site-packages/duckdb_extension_spatial/extensions/v1.5.5/spatial.duckdb_extension \
+		$(BQEMULATOR_VENV)/home/.duckdb/extensions/v1.5.5/linux_amd64/
+	touch $@
 
 lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
@@ -51,4 +64,4 @@ elasticsearch-export: $(INSTALLED)
 	@exit 1
 
 clean:
-	rm -rf $(VENV) */files */crash-reports files .pytest_cache .ruff_cache bench-results.json
+	rm -rf $(VENV) $(BQEMULATOR_VENV) */files */crash-reports files .pytest_cache .ruff_cache bench-results.json

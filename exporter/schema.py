@@ -102,3 +102,19 @@ def watermark_column(columns: list[str]) -> str:
         if name in lowered:
             return lowered[name]
     raise ValueError(f"the table has neither of the watermark columns {WATERMARK_COLUMNS}")
+
+
+class Selection:
+    """What a source reads from a table with these columns, and the roles of its columns.
+
+    Raises ValueError when the table is not the metrics table (no id, no watermark)."""
+
+    def __init__(self, names: list[str]):
+        self.watermark = watermark_column(names)
+        mapped = column_map(names)
+        special = (DELETED_COLUMN, STATUS_COLUMN)
+        extra = [c for c in names if c.lower() in special]
+        self.columns = [*mapped, *extra]  # read in this order, after the watermark
+        self.id = next(c for c, f in mapped.items() if f == ID_FIELD)
+        self.deleted = next((c for c in extra if c.lower() == DELETED_COLUMN), None)
+        self.status = next((c for c in extra if c.lower() == STATUS_COLUMN), None)

@@ -41,18 +41,12 @@ class DuckDBSource:
             raise SourceError(f"{self.description}: the table does not exist")
         self._types = dict(types)
         self._from = f"{_quote(schema_name)}.{_quote(table)}"
-        names = list(self._types)
         try:
-            self.watermark_column = schema.watermark_column(names)
-            mapped = schema.column_map(names)
+            self._selection = schema.Selection(list(self._types))
         except ValueError as error:
             raise SourceError(f"{self.description}: {error}") from None
-        extra = [c for c in names if c.lower() in (schema.DELETED_COLUMN, schema.STATUS_COLUMN)]
-        self._selected = [*mapped, *extra]
-        self.columns = [WATERMARK, *self._selected]
-        self._id = next(c for c, f in mapped.items() if f == schema.ID_FIELD)
-        self._deleted = next((c for c in extra if c.lower() == schema.DELETED_COLUMN), None)
-        self._status = next((c for c in extra if c.lower() == schema.STATUS_COLUMN), None)
+        self.watermark_column = self._selection.watermark
+        self.columns = [WATERMARK, *self._selection.columns]
 
     def _expression(self, column: str) -> str:
         kind = self._types[column].upper()
@@ -70,10 +64,10 @@ class DuckDBSource:
             conditions.append(f"{watermark} >= ?")
             parameters.append(since_us)
         if active_only:
-            if self._deleted:
-                conditions.append(f"NOT coalesce({_quote(self._deleted)}, false)")
-            if self._status:
-                conditions.append(f"{_quote(self._status)} = '{schema.EXPORTED_STATUS}'")
+            if self._selection.deleted:
+                conditions.append(f"NOT coalesce({_quote(self._selection.deleted)}, false)")
+            if self._selection.status:
+                conditions.append(f"{_quote(self._selection.status)} = '{schema.EXPORTED_STATUS}'")
         return " WHERE " + " AND ".join(conditions), parameters
 
     def read(
@@ -81,12 +75,12 @@ class DuckDBSource:
     ) -> Iterator[list[tuple]]:
         """Pages of rows with watermark >= since_us, ordered by watermark then id."""
         where, parameters = self._where(since_us, active_only)
-        selected = ", ".join(self._expression(c) for c in self._selected)
+        selected = ", ".join(self._expression(c) for c in self._selection.columns)
         watermark = f"epoch_us({_quote(self.watermark_column)})"
         cursor = self._connection.cursor()
         cursor.execute(
             f"SELECT {watermark} AS {WATERMARK}, {selected} FROM {self._from}{where} "
-            f"ORDER BY 1, {_quote(self._id)}",
+            f"ORDER BY 1, {_quote(self._selection.id)}",
             parameters,
         )
         while page := cursor.fetchmany(page_size):

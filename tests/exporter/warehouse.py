@@ -82,13 +82,18 @@ class Warehouse:
         self.names = [
             fivetran_name(f) if fivetran_names and f in FIELDS else f for f in self.fields
         ]
-        types = [_SQL_TYPES[t] for t in FIELDS.values()] + [t for _, t in EXTRA_COLUMNS]
+        types = self.columns_types()
         spec = ", ".join(f'"{n}" {t}' for n, t in zip(self.names, types, strict=True))
         with duckdb.connect(str(self.path)) as db:
             db.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
             db.execute(
                 f'CREATE TABLE IF NOT EXISTS {SCHEMA}.{TABLE} ({spec}, PRIMARY KEY ("blend_id"))'
             )
+
+    @staticmethod
+    def columns_types() -> list[str]:
+        """SQL types of the columns, in order."""
+        return [_SQL_TYPES[t] for t in FIELDS.values()] + [t for _, t in EXTRA_COLUMNS]
 
     def upsert(self, rows: list[dict]) -> None:
         placeholders = ", ".join("?" for _ in self.fields)
