@@ -7,9 +7,10 @@ logged and bounded the same way on either engine. Credentials are registered wit
 shared.masking before anything can print them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
@@ -56,13 +57,28 @@ class Cluster:
         return mask_url(self.url)
 
 
+def split_credentials(url: str, credentials: Credentials) -> tuple[str, Credentials]:
+    """Move `user:password@` out of the URL into the credentials (the API key still wins)."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url, credentials
+    register_secret(parts.password)
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    clean = urlunsplit(parts._replace(netloc=host))
+    if credentials.username or credentials.password:
+        return clean, credentials
+    return clean, replace(
+        credentials, username=unquote(parts.username or ""), password=unquote(parts.password or "")
+    )
+
+
 def detect_engine(url: str, credentials: Credentials) -> str:
     """`elasticsearch` or `opensearch`, from the cluster's root document."""
     try:
         response = requests.get(
             url.rstrip("/") + "/",
             headers=credentials.headers(),
-            auth=credentials.basic(),
+            auth=None if credentials.api_key else credentials.basic(),  # the key wins
             verify=credentials.ca_certs or True,
             timeout=REQUEST_TIMEOUT_SECONDS,
         )
@@ -143,6 +159,7 @@ def _opensearch(url: str, credentials: Credentials, connections: int):
 
 def connect(url: str, credentials: Credentials, engine: str = "auto", workers: int = 1) -> Cluster:
     """A client for the cluster, with one pooled connection per bulk worker (and one spare)."""
+    url, credentials = split_credentials(url, credentials)
     if engine == "auto":
         engine = detect_engine(url, credentials)
     if engine not in ENGINES:
