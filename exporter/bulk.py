@@ -171,7 +171,9 @@ class BulkWriter:
         index = self.index
         return self.cluster.helpers.streaming_bulk(
             self.cluster.client,
-            (a.bulk(index) for a in actions),
+            actions,
+            # Straight to the (action line, document) pair the helper would derive from a dict.
+            expand_action_callback=lambda action: (action.metadata(index), action.source),
             chunk_size=self.options.batch_size,
             max_chunk_bytes=self.options.max_chunk_bytes,
             raise_on_error=False,

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         names = indices.IndexNames(args.es_index, args.es_alias)
         source = open_source(args)
-        builder = DocumentBuilder(source.columns)
+        builder = DocumentBuilder(source.columns, source.exact)
     except (SourceError, ValueError) as error:
         print(f"error: {mask(error)}", file=sys.stderr)
         return EXIT_FAILED

@@ -99,19 +99,24 @@ _CONVERTERS: dict[str, Callable] = {
 
 
 class DocumentBuilder:
-    """Turns one source's rows into actions; built once per source from its column names."""
+    """Turns one source's rows into actions; built once per source from its column names.
 
-    def __init__(self, columns: list[str]):
+    `exact` names the columns whose values the source guarantees to be of the field's JSON
+    type already (its SQL type matches, NaN and infinities nulled in SQL): they are copied as
+    they are, which is most of the work saved per row. The others are checked one by one.
+    """
+
+    def __init__(self, columns: list[str], exact: frozenset[str] = frozenset()):
         if not columns or columns[0] != WATERMARK:
             raise ValueError(f"a source's first column must be {WATERMARK}")
         names = schema.column_map(columns[1:])
+        fields = [(i, c, names[c]) for i, c in enumerate(columns) if c in names]
+        self._exact = [(i, f) for i, c, f in fields if c in exact]
         self._fields = [
-            (i, names[c], _CONVERTERS[schema.FIELDS[names[c]]])
-            for i, c in enumerate(columns)
-            if c in names
+            (i, f, _CONVERTERS[schema.FIELDS[f]]) for i, c, f in fields if c not in exact
         ]
         lowered = [c.lower() for c in columns]
-        self._id = next(i for i, f, _ in self._fields if f == schema.ID_FIELD)
+        self._id = next(i for i, _, f in fields if f == schema.ID_FIELD)
         self._deleted = _position(lowered, schema.DELETED_COLUMN)
         self._status = _position(lowered, schema.STATUS_COLUMN)
 
@@ -129,7 +134,7 @@ class DocumentBuilder:
             deleted = True
         if deleted:
             return Action("delete", blend_id, version, None)
-        document = {}
+        document = {field: row[position] for position, field in self._exact}
         for position, field, convert in self._fields:
             value = row[position]
             if value is None:

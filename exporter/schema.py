@@ -54,6 +54,17 @@ BULK_LOAD_SETTINGS = {"number_of_replicas": 0, "refresh_interval": "-1"}
 _LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 
+# SQL types (DuckDB and BigQuery spellings) whose values already have each field type's JSON
+# form once read (timestamps are formatted as ISO 8601 in SQL, floats have NaN nulled in SQL).
+EXACT_SQL_TYPES = {
+    "float": {"DOUBLE", "FLOAT", "REAL", "FLOAT64"},
+    "integer": {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "INT64"},
+    "boolean": {"BOOLEAN", "BOOL"},
+    "keyword": {"VARCHAR", "STRING"},
+    "date": {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "DATE", "DATETIME"},
+}
+
+
 def fivetran_name(name: str) -> str:
     """The column name Fivetran writes for a declared name: `l2_velocity_mean` -> `l_2_...`."""
     return _LETTER_DIGIT.sub("_", name).lower()
@@ -118,3 +129,10 @@ class Selection:
         self.id = next(c for c, f in mapped.items() if f == ID_FIELD)
         self.deleted = next((c for c in extra if c.lower() == DELETED_COLUMN), None)
         self.status = next((c for c in extra if c.lower() == STATUS_COLUMN), None)
+        self.fields = mapped
+
+    def exact(self, types: dict[str, str]) -> frozenset[str]:
+        """The columns whose SQL type gives values the index takes as they are."""
+        return frozenset(
+            c for c, f in self.fields.items() if types[c].upper() in EXACT_SQL_TYPES[FIELDS[f]]
+        )

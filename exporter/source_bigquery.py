@@ -71,6 +71,7 @@ class BigQuerySource:
             raise SourceError(f"{self.description}: {error}") from None
         self.watermark_column = self._selection.watermark
         self.columns = [WATERMARK, *self._selection.columns]
+        self.exact = self._selection.exact(self._types)
 
     def _expression(self, column: str) -> str:
         kind = self._types[column]
@@ -78,6 +79,8 @@ class BigQuerySource:
             return f"FORMAT_TIMESTAMP('{_ISO}', `{column}`, 'UTC') AS `{column}`"
         if kind == "DATETIME":
             return f"FORMAT_DATETIME('{_ISO}', `{column}`) AS `{column}`"
+        if kind in ("FLOAT64", "FLOAT"):  # NaN and infinities have no JSON form
+            return f"IF(IS_NAN(`{column}`) OR IS_INF(`{column}`), NULL, `{column}`) AS `{column}`"
         return f"`{column}`"
 
     def _where(self, since_us: int | None, active_only: bool):

@@ -47,6 +47,7 @@ class DuckDBSource:
             raise SourceError(f"{self.description}: {error}") from None
         self.watermark_column = self._selection.watermark
         self.columns = [WATERMARK, *self._selection.columns]
+        self.exact = self._selection.exact(self._types)
 
     def _expression(self, column: str) -> str:
         kind = self._types[column].upper()
@@ -54,6 +55,8 @@ class DuckDBSource:
             return f"strftime(make_timestamp(epoch_us({_quote(column)})), '{_ISO}')"
         if kind.startswith("TIMESTAMP") or kind == "DATE":
             return f"strftime({_quote(column)}::TIMESTAMP, '{_ISO}')"
+        if kind in ("DOUBLE", "FLOAT", "REAL"):  # NaN and infinities have no JSON form
+            return f"CASE WHEN isfinite({_quote(column)}) THEN {_quote(column)} END"
         return _quote(column)
 
     def _where(self, since_us: int | None, active_only: bool) -> tuple[str, list]:

@@ -101,6 +101,16 @@ def test_schema_names_are_accepted_too(osmem_url, tmp_path, export):
     assert documents(osmem_url)["blend-0000002"]["_source"] == expected_source(rows[2])
 
 
+def test_nan_and_infinities_become_null(osmem_url, warehouse, export):
+    rows = warehouse.add(0, 3, BASE_TIME)
+    nan = dict(rows[1], fid=float("nan"), coverage=float("inf"), l2_velocity_max=float("-inf"))
+    warehouse.upsert([nan])
+    assert export(osmem_url).code == 0
+    source = documents(osmem_url)["blend-0000001"]["_source"]
+    assert (source["fid"], source["coverage"], source["l2_velocity_max"]) == (None, None, None)
+    assert source["quality_score"] == rows[1]["quality_score"]
+
+
 def test_bad_documents_are_dead_lettered_with_exit_code_2(osmem_url, warehouse, export, tmp_path):
     rows = warehouse.add(0, 20, BASE_TIME)
     # Out of the index's integer range: the cluster answers 400 for that document only.

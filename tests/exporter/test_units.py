@@ -101,3 +101,15 @@ def test_state_file_is_per_target_atomic_and_holds_no_credentials(tmp_path):
     assert state.load() == {"watermark_us": 1}
     assert len(json.loads((tmp_path / "s" / "state.json").read_text())) == 2
     assert [p.name for p in (tmp_path / "s").iterdir()] == ["state.json"]  # no temporaries
+
+
+def test_exact_columns_are_copied_and_the_others_checked():
+    builder = DocumentBuilder(COLUMNS, frozenset({"fid", "has_velocity_spike"}))
+    action = builder.action((5, "b1", 0.5, 12.0, True, "ok", False))
+    assert action.source == {"fid": 0.5, "has_velocity_spike": True, "blend_id": "b1",
+                             "transition_start_frame": 12}  # fmt: skip
+    with pytest.raises(InvalidRow, match="transition_start_frame"):
+        builder.action((5, "b1", 0.5, "12", True, "ok", False))
+    assert schema.Selection(["blend_id", "fid", "computed_at"]).exact(
+        {"blend_id": "VARCHAR", "fid": "VARCHAR", "computed_at": "TIMESTAMP WITH TIME ZONE"}
+    ) == {"blend_id", "computed_at"}
