@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.benchmarks import BENCHMARKS, writer_ceiling
+from tests.benchmarks import exporter as exporter_bench
 from tests.benchmarks import motionblend as motionblend_bench
 from tests.benchmarks import mso as mso_bench
 from tests.benchmarks.__main__ import write_results
@@ -171,3 +172,14 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
     targets = [fig for fig in report.figures if fig.target]
     assert len(targets) >= 4 and all(isinstance(fig.passed, bool) for fig in targets)
     assert "update()" in render_report(report)
+
+
+def test_exporter_benchmark_runs(tmp_path):
+    report = exporter_bench.run(tmp_path, tmp_path, rows=300, osmem_rows=20)
+    details = report.to_json()["details"]
+    for where in ("sink", "osmem"):
+        runs = details[where]
+        assert set(runs) == {"exporter, 1 worker", "exporter, 4 workers", "seed's approach"}
+        for run in runs.values():
+            assert_positive(run, ("docs_per_second", "peak_rss_mb", "export_seconds"))
+    assert len(report.figures) == 8 and "(a) against" in render_report(report)

@@ -18,4 +18,5 @@ BENCHMARKS = [
     "writer_ceiling",  # the SDK writer's ceiling; the others are compared with it
     "mso",
     "motionblend",
+    "exporter",
 ]

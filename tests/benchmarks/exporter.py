@@ -144,11 +144,18 @@ def table(title: str, rows: int, runs: dict) -> Table:
     )
 
 
-def run(workdir: Path, home: Path, quick: bool = False) -> Report:
+def run(
+    workdir: Path,
+    home: Path,
+    quick: bool = False,
+    rows: int | None = None,
+    osmem_rows: int | None = None,
+) -> Report:
+    """`rows` and `osmem_rows` override the sizes (the smoke test runs tiny ones)."""
     from osmem_server import OsmemServer
 
-    rows = QUICK_ROWS if quick else ROWS
-    osmem_rows = QUICK_OSMEM_ROWS if quick else OSMEM_ROWS
+    rows = rows or (QUICK_ROWS if quick else ROWS)
+    osmem_rows = osmem_rows or (QUICK_OSMEM_ROWS if quick else OSMEM_ROWS)
     report = Report(NAME, TITLE)
     big, small = workdir / "big.db", workdir / "small.db"
     progress(f"generating {rows:,} rows in DuckDB")
