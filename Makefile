@@ -59,9 +59,16 @@ bench: $(INSTALLED)
 	$(BIN)/python tools/sdk_env.py
 	$(BIN)/python -m tests.benchmarks
 
+# The metrics table from motionblend's local DuckDB to $ELASTICSEARCH_URL (incremental), or,
+# without it, the _bulk body as NDJSON to replay later. EXPORT_ARGS adds options (see exporter/).
+EXPORT_NDJSON := files/elasticsearch/mb_blends.ndjson
 elasticsearch-export: $(INSTALLED)
-	@echo "elasticsearch-export: the exporter/ connector is not built yet (its own issue)." >&2
-	@exit 1
+	@if [ -n "$$ELASTICSEARCH_URL" ]; then \
+		$(BIN)/python -m exporter $(EXPORT_ARGS); \
+	else \
+		echo "ELASTICSEARCH_URL is not set: writing the _bulk body to $(EXPORT_NDJSON) instead"; \
+		$(BIN)/python -m exporter --output $(EXPORT_NDJSON) $(EXPORT_ARGS); \
+	fi
 
 clean:
 	rm -rf $(VENV) $(BQEMULATOR_VENV) */files */crash-reports files .pytest_cache .ruff_cache bench-results.json
