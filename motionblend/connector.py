@@ -7,15 +7,20 @@ Source: a MotionBlend workspace folder (`workspace_path`) with, all optional,
 
 Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
-build/demo_artifacts and build/blend_snn) and `ui_interactions` (one per logged UI event).
+build/demo_artifacts and build/blend_snn), `ui_interactions` (one per logged UI event) and
+`blend_quality_metrics` (one per blend job: metrics computed from the joint positions of its
+output and both sources, see blend_quality/).
 
-Incremental strategy: every sync lists the workspace with one stat per file (mb_scan). The state
-keeps, per row, a fingerprint of its file's size and mtime (mb_state, ~25 bytes per file); only
+Incremental strategy: every sync lists the workspace once (workspace.storage: one stat per
+file). The state keeps, per row, a fingerprint of its file's size and version (the mtime)
+(workspace.state, ~25 bytes per file); only
 files whose fingerprint changed are read and written again. A file gone from the workspace has
 its rows soft-deleted (and `is_active = false` in motion_sequences). UI logs are read from the
 byte offset already consumed. The state is checkpointed every 500-5,000 files written (about 50
 checkpoints per sync), always describing only rows already handed to the SDK, so a killed sync
 resumes where it stopped. `sync_mode = full` reads every file and every log again.
+A blend's metrics are computed again only when its files, a source's files, or the metrics
+configuration or version changed (its state entry keeps one fingerprint of all of them).
 """
 
 import copy
@@ -24,11 +29,32 @@ from pathlib import Path
 
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
-from mb_artifacts import RETENTION_KEYS, artifact_row, retention_of
-from mb_blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
-from mb_motions import MotionResult, clean, extract_motion, is_motion_file, motion_row
-from mb_scan import WorkspaceError, WorkspaceScan, open_workspace, scan_workspace
-from mb_state import (
+
+from blend_quality.assess import (
+    FLAG_COLUMNS,
+    METRIC_COLUMNS,
+    BlendInputs,
+    assess_blend,
+    metrics_row,
+)
+from blend_quality.config import METRICS_VERSION, MetricsConfig
+from shared.checkpoint import Checkpointer
+from shared.config import ConfigSpec
+from shared.masking import log
+from shared.timewindows import format_utc, utc_now
+from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
+from workspace.blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
+from workspace.jsonutil import clean
+from workspace.motions import (
+    MotionResult,
+    extract_motion,
+    is_motion_file,
+    motion_fingerprint,
+    motion_row,
+)
+from workspace.roots import ARTIFACT_ROOTS, BLEND, MOTION_ROOTS, UI, UI_LOG_SUFFIX
+from workspace.scan import WorkspaceScan, scan_workspace
+from workspace.state import (
     KIND_ARTIFACT,
     KIND_MOTION,
     SyncState,
@@ -37,7 +63,8 @@ from mb_state import (
     hex_id,
     sequence_id,
 )
-from mb_ui_events import (
+from workspace.storage import WorkspaceError, open_storage
+from workspace.ui_events import (
     complete_lines,
     download_path,
     event_time,
@@ -47,11 +74,6 @@ from mb_ui_events import (
     start_offset,
 )
 
-from shared.checkpoint import Checkpointer
-from shared.config import ConfigSpec
-from shared.masking import log
-from shared.timewindows import format_utc, utc_now
-
 __SPEC = ConfigSpec.load(Path(__file__).resolve().parent / "spec.json")
 # Each checkpoint writes the whole state (~25 bytes per file), so a fixed cadence would make a
 # first sync of N files cost O(N^2) in state writes: aim for about 50 checkpoints per sync,
@@ -60,10 +82,6 @@ __CHECKPOINTS_PER_SYNC = 50
 __CHECKPOINT_MIN_FILES = 500
 __CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
-__MOTION_ROOTS = ("project_seed", "seed", "build", "blend")
-__ARTIFACT_ROOTS = ("blend", "artifacts")
-__UI_ROOT = "ui"
-__UI_SUFFIX = ".jsonl"
 
 
 def validate_configuration(configuration: dict) -> dict:
@@ -75,15 +93,18 @@ def validate_configuration(configuration: dict) -> dict:
             f"retention_days has unknown type(s) {', '.join(unknown)} "
             f"(known: {', '.join(RETENTION_KEYS)})"
         )
+    settings["metrics_config"] = MetricsConfig.from_settings(settings)  # ValueError names it
     try:
-        settings["workspace_root"] = open_workspace(settings["workspace_path"])
+        settings["storage"] = open_storage(settings["workspace_path"])
     except WorkspaceError as error:
         raise ValueError(str(error)) from error
     return settings
 
 
 def schema(configuration: dict):
-    """Four tables keyed by stable ids; JSON for nested values, DOUBLE for rates and weights."""
+    """Five tables keyed by stable ids; JSON for nested values, DOUBLE for rates, weights and
+    metrics. blend_quality_metrics declares the search index's names (`l2_velocity_mean`): the
+    destination writes them in snake case split at digits (`l_2_velocity_mean`)."""
     return [
         {
             "table": "motion_sequences",
@@ -144,6 +165,25 @@ def schema(configuration: dict):
                 **dict.fromkeys(("user_agent", "viewport_size", "source_file"), "STRING"),
             },
         },
+        {
+            "table": "blend_quality_metrics",
+            "primary_key": ["blend_id"],
+            "columns": {
+                **dict.fromkeys(("left_motion_id", "right_motion_id", "method"), "STRING"),
+                "blend_ratio": "DOUBLE",
+                **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
+                **{
+                    column: "STRING" if column == "quality_category" else "DOUBLE"
+                    for column in METRIC_COLUMNS
+                    if column not in FLAG_COLUMNS
+                },
+                **dict.fromkeys(FLAG_COLUMNS, "BOOLEAN"),
+                "computed_at": "UTC_DATETIME",
+                "metrics_version": "STRING",
+                "metrics_config": "JSON",
+                **dict.fromkeys(("metrics_status", "metrics_error"), "STRING"),
+            },
+        },
     ]
 
 
@@ -175,7 +215,7 @@ def update(configuration: dict, state: dict):
     """List the workspace, write what changed since the saved state, then remove what vanished."""
     settings = validate_configuration(configuration)
     saved_state = copy.deepcopy(state)  # to tell, at the end, whether anything changed
-    scan = scan_workspace(settings["workspace_root"])
+    scan = scan_workspace(settings["storage"])
     for warning in scan.warnings:
         log.warning(f"motionblend: {warning}")
     sync_state, discarded = SyncState.load(state)
@@ -195,6 +235,8 @@ def update(configuration: dict, state: dict):
         sync_state.reset_ui()  # the logs are read again, so downloads are counted afresh
     sync_motion_sequences(run)
     job_ids = sync_blend_jobs(run)
+    if settings["sync_blend_quality_metrics"]:
+        sync_blend_quality_metrics(run)
     if settings["include_artifacts"]:
         sync_processing_artifacts(run, job_ids)
     if settings["sync_ui_analytics"]:
@@ -218,17 +260,17 @@ def sync_motion_sequences(run: SyncRun) -> None:
     """One row per motion file; a first sighting is upserted, a changed file updated in place
     (so `discovered_at` keeps the first sighting)."""
     for file in run.scan.files:
-        if file.root not in __MOTION_ROOTS or not is_motion_file(file.rel):
+        if file.root not in MOTION_ROOTS or not is_motion_file(file.rel):
             continue
         row_id = sequence_id(file.rel)
         known = run.state.file_entry(row_id)
-        fp = motion_fingerprint(run, file)
+        fp = motion_fingerprint(file, run.scan, run.max_bytes, run.settings["default_fps"])
         if known == KIND_MOTION + fp and not run.full:
             continue
         result = extract_motion(
             file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
         )
-        if file.root == "blend":
+        if file.root == BLEND:
             run.outputs[file.rel] = result
         row = motion_row(file, result)
         if known is None:
@@ -239,21 +281,11 @@ def sync_motion_sequences(run: SyncRun) -> None:
         run.wrote("motion_sequences")
 
 
-def motion_fingerprint(run: SyncRun, file) -> str:
-    """What a motion row is made from: the file's stat, the size cap and, for NPY, the fps
-    sidecar's stat and the default fps."""
-    parts = [file.size, file.mtime_ns, file.size > run.max_bytes]
-    if file.rel.lower().endswith(".npy"):
-        sidecar = run.scan.get(file.rel.rsplit(".", 1)[0] + ".json")
-        parts += [sidecar and (sidecar.size, sidecar.mtime_ns), run.settings["default_fps"]]
-    return fingerprint(*parts)
-
-
 def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
     """One row per blend group whose files changed; returns {blend name: job_id} of all."""
     job_ids: dict[str, str] = {}
     for group in blend_groups(run.scan.files):
-        fp = fingerprint(*[(f.rel, f.size, f.mtime_ns) for f in group.members()], run.max_bytes)
+        fp = fingerprint(*[(f.rel, f.size, f.version) for f in group.members()], run.max_bytes)
         saved = run.state.job_entry(group.stem_rel)
         if saved is not None and saved[0] == fp and not run.full:
             if saved[1] is not None:
@@ -263,6 +295,8 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
         old_id = saved[1] if saved else None
         if old_id is not None and (row is None or row["job_id"] != old_id):
             op.delete("blend_jobs", {"job_id": old_id})
+            if run.state.metrics_entry(group.stem_rel) is not None:
+                op.delete("blend_quality_metrics", {"blend_id": old_id})
         if row is not None:
             upsert("blend_jobs", row)
             job_ids.setdefault(group.name, row["job_id"])
@@ -286,17 +320,102 @@ def output_of(run: SyncRun, group: BlendGroup) -> MotionResult | None:
     return run.outputs[group.output.rel]
 
 
+def sync_blend_quality_metrics(run: SyncRun) -> None:
+    """One metrics row per blend job whose files, sources' files or metrics settings changed.
+
+    An unchanged blend is recognised from its state entry alone (its sources' ids are kept
+    there), without reading its manifest; otherwise the job is resolved again, its output and
+    sources are read through the storage and measured (blend_quality.assess).
+    """
+    settings = metrics_settings(run)
+    for group in blend_groups(run.scan.files):
+        saved_job = run.state.job_entry(group.stem_rel)
+        if saved_job is None or saved_job[1] is None:
+            continue  # not a blend (a stray JSON file): no metrics either
+        saved = run.state.metrics_entry(group.stem_rel)
+        unchanged = saved is not None and not run.full
+        if unchanged and metrics_fingerprint(run, group, *saved[1:], settings) == saved[0]:
+            continue
+        job = blend_job_row(group, manifest_of(group), None, run.index)
+        left, right = job["sequence_a_id"], job["sequence_b_id"]
+        upsert("blend_quality_metrics", measure_blend(run, job))
+        fp = metrics_fingerprint(run, group, left, right, settings)
+        run.state.set_metrics(group.stem_rel, fp, left, right)
+        run.wrote("blend_quality_metrics")
+
+
+def metrics_settings(run: SyncRun) -> tuple:
+    """What, besides the files, a metrics row is made from."""
+    config = run.settings["metrics_config"]
+    return (METRICS_VERSION, sorted(config.as_dict().items()), run.settings["default_fps"])
+
+
+def metrics_fingerprint(run: SyncRun, group: BlendGroup, left, right, settings) -> str:
+    """Fingerprint of a blend's files, its sources' files (with an NPY's JSON sidecar), the
+    size cap and the metrics settings."""
+    files = [(f.rel, f.size, f.version) for f in group.members()]
+    for sequence in (left, right):
+        rel = run.index.by_id.get(sequence) if sequence else None
+        for path in (rel, rel and rel.rsplit(".", 1)[0] + ".json"):
+            found = run.scan.get(path) if path else None
+            files.append(found and (found.rel, found.size, found.version))
+    return fingerprint(*files, run.max_bytes, settings)
+
+
+def measure_blend(run: SyncRun, job: dict) -> dict:
+    """The metrics row of a blend job; a failure of the metric code itself (a bug) is logged as
+    an error and becomes the row's error instead of failing the whole sync."""
+    meta = job["metadata"]
+    notes = meta["resolution_notes"]
+    inputs = BlendInputs(
+        blend_id=job["job_id"],
+        output_path=job["output_file_path"],
+        left_path=meta["left_path"],
+        right_path=meta["right_path"],
+        left_motion_id=job["sequence_a_id"],
+        right_motion_id=job["sequence_b_id"],
+        blend_ratio=job["blend_weight"],
+        method=job["blend_method"],
+        transition_start_frame=job["transition_start_frame"],
+        transition_end_frame=job["transition_end_frame"],
+        default_fps=run.settings["default_fps"],
+        missing_reason="; ".join(notes.values()) or None,
+    )
+    config = run.settings["metrics_config"]
+    try:
+        return assess_blend(inputs, lambda rel: read_file(run, rel), config, run.discovered_at)
+    except Exception as error:  # a bug: loud in the log, but the other blends still sync
+        log.error(f"motionblend: metrics of blend {job['job_id']} failed: {error!r}")
+        return {
+            **metrics_row(inputs, config, run.discovered_at),
+            "metrics_status": "error",
+            "metrics_error": f"internal error: {type(error).__name__}: {error}",
+        }
+
+
+def read_file(run: SyncRun, rel: str) -> bytes:
+    """A workspace file's content through the storage; OSError when it is absent, over the size
+    cap, or unreadable."""
+    file = run.scan.get(rel)
+    if file is None:
+        raise FileNotFoundError(f"{rel} is not in the workspace")
+    if file.size > run.max_bytes:
+        raise OSError(f"{rel} is {file.size} bytes, over max_file_size_mb: not read")
+    with file.open() as handle:
+        return handle.read()
+
+
 def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
     """One row per file of build/demo_artifacts and build/blend_snn that changed."""
     known_job_ids = set(job_ids.values())
     retention = run.settings["retention_days"]
     for file in run.scan.files:
-        if file.root not in __ARTIFACT_ROOTS:
+        if file.root not in ARTIFACT_ROOTS:
             continue
         job_id = job_of_artifact(file.name, job_ids, known_job_ids)
         row_id = artifact_id(file.rel)
         keep = retention_of(file.rel, retention)
-        fp = fingerprint(file.size, file.mtime_ns, file.size > run.max_bytes, job_id, keep)
+        fp = fingerprint(file.size, file.version, file.size > run.max_bytes, job_id, keep)
         if run.state.file_entry(row_id) == KIND_ARTIFACT + fp and not run.full:
             continue
         output = run.outputs.get(file.rel)
@@ -313,24 +432,13 @@ def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
         run.wrote("processing_artifacts")
 
 
-def job_of_artifact(name: str, job_ids: dict[str, str], known_job_ids: set) -> str | None:
-    """The job an artifact belongs to: its name (up to the first or last dot) is a blend's
-    name (`previews/<blend>.png`) or a job id (`logs/<job_id>.log`)."""
-    for stem in (name.rsplit(".", 1)[0], name.split(".", 1)[0]):
-        if stem in job_ids:
-            return job_ids[stem]
-        if stem in known_job_ids:
-            return stem
-    return None
-
-
 def sync_ui_interactions(run: SyncRun) -> None:
     """Events appended to each UI log since the saved offset; downloads counted per artifact."""
     for file in run.scan.files:
-        if file.root != __UI_ROOT or not file.rel.lower().endswith(__UI_SUFFIX):
+        if file.root != UI or not file.rel.lower().endswith(UI_LOG_SUFFIX):
             continue
         try:
-            offset, restart = start_offset(file.path, file.size, run.state.ui.get(file.rel))
+            offset, restart = start_offset(file, run.state.ui.get(file.rel))
             if offset is None:
                 continue
             if restart:
@@ -342,9 +450,9 @@ def sync_ui_interactions(run: SyncRun) -> None:
 
 def read_ui_log(run: SyncRun, file, offset: int) -> None:
     """Upsert each complete new line of one log, advancing its saved offset line by line."""
-    head = head_digest(file.path) if offset == 0 else run.state.ui[file.rel][1]
+    head = head_digest(file) if offset == 0 else run.state.ui[file.rel][1]
     malformed, first_bad, events = 0, None, 0
-    for line, end in complete_lines(file.path, offset):
+    for line, end in complete_lines(file, offset):
         event = parse_event(line) if line is not None else None
         if event is not None:
             upsert("ui_interactions", interaction_row(event, line, file.rel, run.index.resolve))
@@ -380,8 +488,8 @@ def remove_vanished_files(run: SyncRun) -> None:
             "motionblend: some folders could not be listed; deletions are not applied this sync"
         )
         return
-    present = {sequence_id(f.rel) for f in run.scan.files if f.root in __MOTION_ROOTS}
-    present |= {artifact_id(f.rel) for f in run.scan.files if f.root in __ARTIFACT_ROOTS}
+    present = {sequence_id(f.rel) for f in run.scan.files if f.root in MOTION_ROOTS}
+    present |= {artifact_id(f.rel) for f in run.scan.files if f.root in ARTIFACT_ROOTS}
     for key, value in list(run.state.files.items()):
         row_id, kind = hex_id(key), value[0]
         if row_id in present or (kind == KIND_ARTIFACT and not run.settings["include_artifacts"]):
@@ -398,6 +506,8 @@ def remove_vanished_files(run: SyncRun) -> None:
         job_id = run.state.job_entry(stem_rel)[1]
         if job_id is not None:
             op.delete("blend_jobs", {"job_id": job_id})
+            if run.state.metrics_entry(stem_rel) is not None:
+                op.delete("blend_quality_metrics", {"blend_id": job_id})
         run.state.forget_job(stem_rel)
         run.wrote("deleted")
     for rel in [rel for rel in run.state.ui if run.scan.get(rel) is None]:
@@ -405,7 +515,7 @@ def remove_vanished_files(run: SyncRun) -> None:
 
 
 def upsert(table: str, row: dict) -> None:
-    """op.upsert of a row made safe for the destination (see mb_motions.clean)."""
+    """op.upsert of a row made safe for the destination (see workspace.jsonutil.clean)."""
     op.upsert(table, clean(row))
 
 
@@ -418,7 +528,7 @@ def check_workspace(configuration: dict):
     """Setup test: the configuration is valid and the workspace can be listed."""
     try:
         settings = validate_configuration(configuration)
-        scan = scan_workspace(settings["workspace_root"])
+        scan = scan_workspace(settings["storage"])
     except (ValueError, WorkspaceError) as error:
         return Test.failure(str(error))
     if not scan.files:

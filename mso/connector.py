@@ -19,9 +19,10 @@ from pathlib import Path
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
 
+from shared.auth import ApiKeyHeader
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
-from shared.http import ApiError, AuthenticationError, ClientError, make_session
+from shared.http import ApiError, AuthenticationError, ClientError, RetryPolicy, make_session
 from shared.masking import log
 from shared.timewindows import format_utc, parse_utc, utc_now
 
@@ -196,7 +197,10 @@ def check_next_cursor(cursor: str | None, next_cursor, seen_cursors: set) -> Non
 
 def api_session(settings: dict, max_retries: int = __MAX_RETRIES):
     """A retrying session that sends the API key header (masked in every log and error)."""
-    return make_session(headers={"api_key": settings["api_key"]}, max_retries=max_retries)
+    return make_session(
+        auth=ApiKeyHeader("api_key", settings["api_key"]),
+        retry=RetryPolicy(max_retries=max_retries),
+    )
 
 
 def check_connection(configuration: dict):

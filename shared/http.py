@@ -13,6 +13,7 @@
 carries a credential (URLs, bodies and exception texts go through `shared.masking`).
 """
 
+import dataclasses
 import email.utils
 import math
 import random
@@ -35,13 +36,6 @@ from shared.masking import (
 
 # (connect, read) seconds: connecting should be quick; some APIs take long to build a page.
 DEFAULT_TIMEOUT = (10.0, 60.0)
-# Retries after the first attempt: up to 1 + DEFAULT_MAX_RETRIES requests per call.
-DEFAULT_MAX_RETRIES = 5
-DEFAULT_BACKOFF_BASE = 0.5
-DEFAULT_BACKOFF_MAX = 30.0
-# A server asking for a longer pause is usually misconfigured; waiting hours inside a sync would
-# look like a hang, so we retry after the cap and let the retry budget decide.
-DEFAULT_RETRY_AFTER_CAP = 120.0
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # requests raises ChunkedEncodingError (or ConnectionError) when a connection breaks while the
@@ -56,6 +50,44 @@ RETRYABLE_EXCEPTIONS = (
 NON_RETRYABLE_EXCEPTIONS = (requests.exceptions.SSLError,)
 
 BODY_EXCERPT_CHARS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How a session retries: one value, passed around whole.
+
+    `max_retries` retries follow the first attempt (up to 1 + max_retries requests per call).
+    Waits are full jitter, uniform in [0, min(backoff_max, backoff_base * 2 ** (retry - 1))], so
+    that many clients failing together do not retry in lockstep; a server's `Retry-After` wins,
+    capped at `retry_after_cap` (a server asking for hours is usually misconfigured, and waiting
+    that long inside a sync would look like a hang).
+    """
+
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_cap: float = 120.0
+
+    def __post_init__(self):
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {self.max_retries!r}")
+        for name in ("backoff_base", "backoff_max", "retry_after_cap"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)!r}")
+
+    @property
+    def attempts(self) -> int:
+        """Requests made at most for one call."""
+        return self.max_retries + 1
+
+    def wait_before_retry(
+        self, retry: int, retry_after: float | None, rng: random.Random
+    ) -> float:
+        """Seconds to wait before retry number `retry` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap)
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (retry - 1))
+        return rng.uniform(0, ceiling)
 
 
 class ApiError(Exception):
@@ -209,23 +241,15 @@ class ApiSession(requests.Session):
     def __init__(
         self,
         *,
+        retry: RetryPolicy = RetryPolicy(),
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        backoff_base: float = DEFAULT_BACKOFF_BASE,
-        backoff_max: float = DEFAULT_BACKOFF_MAX,
-        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
         rate_limiter: RateLimiter | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         rng: random.Random | None = None,
     ):
         super().__init__()
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries!r}")
+        self.retry = retry
         self.default_timeout = timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.retry_after_cap = retry_after_cap
         self.rate_limiter = rate_limiter
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -307,7 +331,7 @@ class ApiSession(requests.Session):
             # the retries; a streamed download needs its own resume logic.
             raise ValueError("ApiSession does not stream: use a plain requests.Session for that")
         where = mask_url(_full_url(url, params))
-        attempts = self.max_retries + 1
+        attempts = self.retry.attempts
         last_status: int | None = None
         last_failure = ""
         malformed: requests.Response | None = None
@@ -347,9 +371,9 @@ class ApiSession(requests.Session):
                         last_failure = f"HTTP {status} with a body that is not valid JSON"
             if attempt == attempts:
                 break
-            wait = self._wait_before_retry(attempt, retry_after)
+            wait = self.retry.wait_before_retry(attempt, retry_after, self._rng)
             log.warning(
-                f"{method} {where}: {last_failure}; retry {attempt} of {self.max_retries} "
+                f"{method} {where}: {last_failure}; retry {attempt} of {self.retry.max_retries} "
                 f"in {wait:.1f}s"
                 + (f" (Retry-After {retry_after:.0f}s)" if retry_after is not None else "")
             )
@@ -372,27 +396,13 @@ class ApiSession(requests.Session):
             attempts=attempts,
         )
 
-    def _wait_before_retry(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number `attempt` (1-based).
-
-        The server's Retry-After wins (capped); otherwise full jitter, uniform in
-        [0, min(backoff_max, backoff_base * 2 ** (attempt - 1))], so that many clients failing
-        together do not retry in lockstep.
-        """
-        if retry_after is not None:
-            return min(retry_after, self.retry_after_cap)
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return self._rng.uniform(0, ceiling)
-
 
 def make_session(
     *,
+    auth: requests.auth.AuthBase | None = None,
     headers: Mapping[str, str] | None = None,
+    retry: RetryPolicy = RetryPolicy(),
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    backoff_base: float = DEFAULT_BACKOFF_BASE,
-    backoff_max: float = DEFAULT_BACKOFF_MAX,
-    retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
     requests_per_second: float | None = None,
     sleep: Callable[[float], Any] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -400,24 +410,17 @@ def make_session(
 ) -> ApiSession:
     """Build an ApiSession.
 
-    `headers` become the session's default headers; credential headers among them (by name:
-    Authorization, X-Api-Key, ...) are registered with shared.masking. `requests_per_second`
-    enables a token bucket (burst 1) shared by every request of the session. `sleep`, `clock` and
-    `rng` are injectable so that tests need not wait.
+    `auth` is how the session proves who it is: one of `shared.auth`'s objects, which register
+    their credential with shared.masking themselves. `headers` become the session's default
+    headers (not for credentials: use `auth`). `requests_per_second` enables a token bucket
+    (burst 1) shared by every request of the session. `sleep`, `clock` and `rng` are injectable
+    so that tests need not wait.
     """
     limiter = None
     if requests_per_second is not None:
         limiter = RateLimiter(requests_per_second, burst=1, sleep=sleep, clock=clock)
-    session = ApiSession(
-        timeout=timeout,
-        max_retries=max_retries,
-        backoff_base=backoff_base,
-        backoff_max=backoff_max,
-        retry_after_cap=retry_after_cap,
-        rate_limiter=limiter,
-        sleep=sleep,
-        rng=rng,
-    )
+    session = ApiSession(retry=retry, timeout=timeout, rate_limiter=limiter, sleep=sleep, rng=rng)
+    session.auth = auth
     if headers:
         _register_header_secrets(headers)
         session.headers.update(headers)

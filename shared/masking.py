@@ -17,7 +17,6 @@ import logging
 import re
 import threading
 import traceback
-import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -231,10 +230,13 @@ def _format_exception(exc: BaseException) -> str:
 class MaskedLogger:
     """Connector logging that masks every message before it reaches the SDK's `Logging`.
 
-    The SDK's `Logging` is looked up at every call, never at import time: calling it at import
-    time crashes, and tests monkeypatch it. Before the SDK has set its log level (unit tests,
-    scripts), messages go to the standard `logging` module instead, because `Logging` would fail
-    comparing its unset level.
+    It offers the SDK 3.0 levels (debug, info, warning, error, critical); `fine` and `severe`,
+    which the SDK deprecates, are kept as aliases of debug and error. The SDK's `Logging` is
+    looked up at every call, never at import time: calling it at import time crashes, and tests
+    monkeypatch it.
+    Before the SDK has set its log level (tools and unit tests only: a connector always runs under
+    the SDK), messages go to the standard `logging` module, because `Logging` would fail comparing
+    its unset level.
     """
 
     _fallback = logging.getLogger("shared")
@@ -242,10 +244,6 @@ class MaskedLogger:
     def debug(self, message: Any, exception: BaseException | None = None) -> None:
         """Log at DEBUG level (printed only under `fivetran debug`)."""
         self._emit("debug", logging.DEBUG, message, exception)
-
-    def fine(self, message: Any, exception: BaseException | None = None) -> None:
-        """Log at FINE level (printed only under `fivetran debug`)."""
-        self._emit("fine", logging.DEBUG, message, exception)
 
     def info(self, message: Any, exception: BaseException | None = None) -> None:
         """Log at INFO level."""
@@ -255,9 +253,17 @@ class MaskedLogger:
         """Log at WARNING level."""
         self._emit("warning", logging.WARNING, message, exception)
 
-    def severe(self, message: Any, exception: BaseException | None = None) -> None:
-        """Log at SEVERE level; the exception's traceback, masked, is appended."""
-        self._emit("severe", logging.ERROR, message, exception)
+    def error(self, message: Any, exception: BaseException | None = None) -> None:
+        """Log at ERROR level; the exception's traceback, masked, is appended."""
+        self._emit("error", logging.ERROR, message, exception)
+
+    def critical(self, message: Any, exception: BaseException | None = None) -> None:
+        """Log at CRITICAL level; the exception's traceback, masked, is appended."""
+        self._emit("critical", logging.CRITICAL, message, exception)
+
+    # SDK 3.0.0 deprecates FINE and SEVERE: the old names stay as aliases of their successors.
+    fine = debug
+    severe = error
 
     def _emit(
         self, method: str, fallback_level: int, message: Any, exception: BaseException | None
@@ -273,11 +279,7 @@ class MaskedLogger:
         if Logging.LOG_LEVEL is None:
             self._fallback.log(fallback_level, text)
             return
-        with warnings.catch_warnings():
-            # SDK 3.0.0 marks fine() and severe() deprecated; they still work, and the warning
-            # would be repeated for every message.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            getattr(Logging, method)(text)
+        getattr(Logging, method)(text)
 
 
 log = MaskedLogger()

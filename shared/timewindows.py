@@ -88,3 +88,64 @@ def _windows(start: _Moment, end: _Moment, step: datetime.timedelta):
         window_end = end if end - window_start <= step else window_start + step
         yield window_start, window_end
         window_start = window_end
+
+
+_ONE_HOUR = datetime.timedelta(hours=1)
+
+
+def floor_hour(moment: datetime.datetime) -> datetime.datetime:
+    """The start of the UTC hour holding `moment` (aware, UTC)."""
+    return to_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+class ShrinkingWindows:
+    """Windows of at most `step` covering `[start, end)`, that shrink when one holds too much.
+
+    For APIs that cut a long range's response short: iterate, and when a window's response was
+    truncated call `shrink()`; the next window then starts at the same place, half as long
+    (in whole `unit`s), and the rest of the range keeps the smaller step.
+
+        windows = ShrinkingWindows(start, end, timedelta(days=30))
+        for window_start, window_end in windows:
+            rows, truncated = fetch(window_start, window_end)
+            if truncated:
+                if not windows.shrink():
+                    raise ...  # even one unit is too much
+                continue
+            write(rows)
+
+    Windows are end-exclusive and contiguous; `start`, `end` and `step` should be whole units.
+    """
+
+    def __init__(
+        self,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        step: datetime.timedelta,
+        unit: datetime.timedelta = _ONE_HOUR,
+    ):
+        if unit <= datetime.timedelta(0) or step < unit:
+            raise ValueError(f"step ({step}) and unit ({unit}) must be positive, step >= unit")
+        self.start, self.end, self.step, self.unit = start, end, step, unit
+        self._next = start
+        self._current: tuple[datetime.datetime, datetime.datetime] | None = None
+
+    def __iter__(self) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
+        while self._next < self.end:
+            window_start = self._next
+            window_end = min(self.end, window_start + self.step)
+            self._current = (window_start, window_end)
+            self._next = window_end
+            yield window_start, window_end
+
+    def shrink(self) -> bool:
+        """The last window held too much: retry it at half the length. False at one unit."""
+        if self._current is None:
+            raise RuntimeError("shrink() before the first window")
+        window_start, window_end = self._current
+        length = window_end - window_start
+        if length <= self.unit:
+            return False
+        self.step = max(self.unit, (length // 2) // self.unit * self.unit)
+        self._next = window_start
+        return True

@@ -10,9 +10,11 @@ import pytest
 import requests
 
 from tests.benchmarks import BENCHMARKS, writer_ceiling
+from tests.benchmarks import blend_quality as blend_quality_bench
 from tests.benchmarks import exporter as exporter_bench
 from tests.benchmarks import motionblend as motionblend_bench
 from tests.benchmarks import mso as mso_bench
+from tests.benchmarks import tmdb_movies as tmdb_movies_bench
 from tests.benchmarks.__main__ import write_results
 from tests.benchmarks.common import checked, render_report, sync_seconds
 from tests.mso.simulator import MsoSimulator
@@ -172,6 +174,52 @@ def test_motionblend_benchmark_runs(tmp_path, sdk_home):
     targets = [fig for fig in report.figures if fig.target]
     assert len(targets) >= 4 and all(isinstance(fig.passed, bool) for fig in targets)
     assert "update()" in render_report(report)
+
+
+def test_blend_quality_benchmark_runs(tmp_path):
+    report = blend_quality_bench.run(tmp_path, tmp_path, blends=3, bvh_runs=1)
+    for threads in ("as_connector", "two_blas_threads"):
+        run = report.details["metrics"][threads]
+        assert run["blends"] == 3 and sum(run["categories"].values()) == 3
+        assert_positive(run, ("blends_per_second", "ms_per_blend", "peak_rss_mb"))
+    if report.details["bvh"] is not None:  # the real samples may be absent
+        bvh = report.details["bvh"]
+        assert (bvh["frames"], bvh["joints"]) == (2752, 31)
+        assert_positive(bvh, ("median_ms", "parse_median_ms", "fk_median_ms"))
+    targets = [fig for fig in report.figures if fig.target]
+    assert targets and all(isinstance(fig.passed, bool) for fig in targets)
+    assert all(math.isfinite(fig.value) for fig in report.figures)
+
+
+@pytest.mark.slow
+def test_sensource_benchmark_runs(tmp_path, sdk_home):
+    from tests.benchmarks import sensource as sensource_bench
+
+    report = sensource_bench.run(tmp_path, sdk_home, days=3, zones=2, spaces=2)
+    first, later = report.details["first"], report.details["later"]
+    assert first["hourly_rows"] >= 3 * 24 * 4 and first["token_requests"] == 1
+    assert first["static_requests"] == later["static_requests"] == 5
+    assert later["data_requests"] == {"traffic": 1, "occupancy": 1}
+    assert later["requests"] == 8 and later["hourly_rows"] == 4 * 4
+    assert all(isinstance(fig.passed, bool) for fig in report.figures if fig.target)
+    assert first["rows_per_second"] > 0
+
+
+@pytest.mark.e2e
+def test_tmdb_movies_benchmark_runs(tmp_path, sdk_home):
+    report = tmdb_movies_bench.run(tmp_path, sdk_home, directors={525: 4, 488: 3, 138: 3})
+    details = report.details
+    first, second = details["first_sync"], details["second_sync"]
+    assert details["movies"] == 6  # 4 + (3 - 2 shared) + (3 - 2 shared)
+    assert first["requests"] == 6 + details["extra_review_pages"] + 2 * 3
+    assert_positive(first, (*RUN_FIELDS, "requests"))
+    assert second["paths"][:3] == [f"/3/person/{p}/movie_credits" for p in (525, 488, 138)]
+    assert second["rows"] == 0
+    targets = [fig for fig in report.figures if fig.target]
+    assert len(targets) == 3 and all(isinstance(fig.passed, bool) for fig in targets)
+    for fig in report.figures:
+        assert math.isfinite(fig.value), fig
+    assert "requests per movie" in render_report(report)
 
 
 def test_exporter_benchmark_runs(tmp_path):

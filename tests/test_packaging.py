@@ -81,7 +81,39 @@ def motionblend_source(tmp_path):
     )
 
 
-SOURCES = {"mso": mso_source, "motionblend": motionblend_source}
+@contextlib.contextmanager
+def sensource_source(tmp_path):
+    import datetime
+
+    from tests.sensource.simulator import SenSourceSimulator
+
+    with SenSourceSimulator(client_id="package-client", client_secret="package-secret") as sim:
+        today = datetime.datetime.now(datetime.UTC).date().isoformat()
+        configuration = {
+            "client_id": "package-client",
+            "client_secret": "package-secret",
+            "auth_url": sim.token_url,
+            "base_url": sim.api_url,
+            "start_date": today,
+        }
+        yield configuration, ("zone", 3)
+
+
+@contextlib.contextmanager
+def tmdb_movies_source(tmp_path):
+    from tests.tmdb_movies.simulator import TmdbSimulator
+
+    with TmdbSimulator(api_key="package-test-key", directors={525: 3}) as sim:
+        # The tmdb/ package must ship and import from the unzipped folder.
+        yield {"api_key": "package-test-key", "base_url": sim.api_url}, ("movies", 3)
+
+
+SOURCES = {
+    "mso": mso_source,
+    "motionblend": motionblend_source,
+    "sensource": sensource_source,
+    "tmdb_movies": tmdb_movies_source,
+}
 
 
 @pytest.mark.slow

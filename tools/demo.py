@@ -102,14 +102,56 @@ def demo_motionblend() -> DemoRun:
 
     workspace = DEMO_DIR / "motionblend_workspace"
     if not workspace.exists():
-        generate_workspace(workspace)
+        generate_workspace(workspace, quality_blends=True)  # blends of every quality category
     return run_debug("motionblend", {"workspace_path": str(workspace)})
+
+
+def demo_sensource() -> DemoRun:
+    """60 days of hourly traffic (4 zones) and occupancy (3 spaces) from the simulator."""
+    from datetime import UTC, datetime, timedelta
+
+    client = ("demo-client-id", "demo-client-secret")
+    args = ["--zones", "4", "--spaces", "3", "--history-days", "60"]
+    args += ["--client-id", client[0], "--client-secret", client[1]]
+    with simulator("tests.sensource.simulator", *args) as base_url:
+        start = (datetime.now(UTC) - timedelta(days=60)).date().isoformat()
+        configuration = {
+            "client_id": client[0],
+            "client_secret": client[1],
+            "auth_url": f"{base_url}/oauth/token",
+            "base_url": f"{base_url}/api",
+            "start_date": start,
+        }
+        return run_debug("sensource", configuration)
+
+
+def demo_tmdb_movies() -> DemoRun:
+    """Two directors from the TMDB simulator (14 and 12 movies, two co-directed), then the
+    budget-vs-revenue chart. Run again, the sync asks only for credits and changes."""
+    from tools.tmdb_movies_chart import films_from_warehouse, render_budget_vs_revenue
+
+    token = "demo-read-access-token"
+    directors = ("--directors", "525:14,488:12")
+    with simulator("tests.tmdb_movies.simulator", "--token", token, *directors) as base_url:
+        configuration = {"read_access_token": token, "base_url": base_url + "/3"}
+        run = run_debug("tmdb_movies", {**configuration, "director_ids": "525,488"})
+    summary = [line for line in run.log.read_text().splitlines() if "tmdb: synced" in line]
+    if summary:
+        print("  " + summary[-1][summary[-1].index("tmdb: synced") :])
+    if run.succeeded:
+        warehouse = REPO_ROOT / "tmdb_movies" / "files" / "warehouse.db"
+        chart = DEMO_DIR / "tmdb_movies_budget_vs_revenue.png"
+        render_budget_vs_revenue(films_from_warehouse(warehouse), chart)
+        print(f"  chart: {chart.relative_to(REPO_ROOT)}")
+    return run
 
 
 # Each connector issue adds its demo here: (connector folder, function).
 DEMOS: list[tuple[str, Callable[[], DemoRun]]] = [
     ("mso", demo_mso),
     ("motionblend", demo_motionblend),
+    ("sensource", demo_sensource),
+    ("tmdb_movies", demo_tmdb_movies),
 ]
 
 
@@ -124,7 +166,31 @@ def print_summary(runs: list[DemoRun]) -> None:
             for table, (live, deleted) in table_counts(warehouse).items():
                 extra = f" (+{deleted} soft-deleted)" if deleted else ""
                 print(f"  {table:<28} {live:>7} rows{extra}")
+            if run.connector in EXTRA_SUMMARIES:
+                EXTRA_SUMMARIES[run.connector](warehouse)
             print(f"  DuckDB: {warehouse.relative_to(REPO_ROOT)} (schema tester)")
+
+
+def print_quality_categories(warehouse: Path) -> None:
+    """motionblend: blends per quality_category (and per metrics_status when not ok)."""
+    import duckdb
+
+    query = (
+        "SELECT coalesce(quality_category, metrics_status), count(*) "
+        "FROM tester.blend_quality_metrics WHERE NOT _fivetran_deleted GROUP BY 1 ORDER BY 1"
+    )
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            counts = dict(con.execute(query).fetchall())
+    except duckdb.Error:
+        return  # no blend_quality_metrics table (metrics switched off)
+    order = ("excellent", "good", "acceptable", "poor", "skeleton_mismatch", "error")
+    shown = ", ".join(f"{name} {counts[name]}" for name in order if name in counts)
+    print(f"  blend quality categories: {shown}")
+
+
+# Connectors whose demo prints more than table counts.
+EXTRA_SUMMARIES: dict[str, Callable[[Path], None]] = {"motionblend": print_quality_categories}
 
 
 def main() -> int:
@@ -140,10 +206,6 @@ def main() -> int:
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Run `make demo` again for an")
     print("incremental sync (same totals); `<connector>/debug.sh --reset` starts one afresh.")
     return 0 if all(run.succeeded for run in runs) and searched else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # -- the seed's pipeline end: metrics table -> search index -> searches (exporter/, issue 11) ----
@@ -221,3 +283,7 @@ def demo_search_pipeline() -> bool:
         return True
     finally:
         server.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,5 +18,8 @@ BENCHMARKS = [
     "writer_ceiling",  # the SDK writer's ceiling; the others are compared with it
     "mso",
     "motionblend",
+    "sensource",
+    "tmdb_movies",
+    "blend_quality",
     "exporter",
 ]

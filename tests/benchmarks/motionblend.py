@@ -13,7 +13,7 @@
     Then one motion file is touched (new mtime): the sync must write exactly that file's rows.
 (3) `mocap.read_metadata` of the largest real BVH (../shared/mocap_samples/bvh/cmu_01_01.bvh,
     2 MB, skipped with a note when absent): median of ~50 runs, target <= 30 ms; also the
-    connector's whole per-file work for it (`mb_motions.extract_motion`: SHA-256 of the content,
+    connector's whole per-file work for it (`motions.extract_motion`: SHA-256 of the content,
     the metadata, and the count of motion lines that catches a truncated file), and each part.
 (4) State size: a `SyncState` built as the connector builds it for 100,000 workspace files laid
     out as the generated workspace's bulk rounds (motions in every format with their NPY fps
@@ -80,12 +80,9 @@ def connector_modules():
     """The connector's own modules (its folder on sys.path, as at runtime and in its tests)."""
     if str(CONNECTOR_DIR) not in sys.path:
         sys.path.insert(0, str(CONNECTOR_DIR))
-    import mb_motions
-    import mb_scan
-    import mb_state
-    import mocap
+    from workspace import mocap, motions, state, storage
 
-    return mb_motions, mb_scan, mb_state, mocap
+    return motions, storage, state, mocap
 
 
 # -- (1), (2), (5) syncs of one generated workspace -------------------------------------------
@@ -110,11 +107,13 @@ def run_summary(run: DebugRun, result: SyncResult) -> dict:
 
 
 def pick_touched(manifest) -> str:
-    """A motion file outside build/blend_snn: its only row is its motion_sequences row."""
+    """A motion file outside build/blend_snn and no blend's source: its only row is its
+    motion_sequences row (a source's change also recomputes its blends' quality metrics)."""
+    sources = {path for job in manifest.blends for path in (job.left_path, job.right_path)}
     candidates = sorted(
         rel
         for rel, motion in manifest.motions.items()
-        if motion.location != "blend" and rel.endswith(".bvh")
+        if motion.location != "blend" and rel.endswith(".bvh") and rel not in sources
     )
     if not candidates:
         raise BenchmarkError("the generated workspace holds no BVH motion outside the blends")
@@ -259,25 +258,27 @@ def bvh_metadata(path: Path = LARGEST_BVH, runs: int = BVH_RUNS) -> dict | None:
     """read_metadata, and the connector's whole per-file work, on one BVH (None: absent)."""
     if not path.is_file():
         return None
-    mb_motions, mb_scan, _, mocap = connector_modules()
+    motions, storage, _, mocap = connector_modules()
     info = path.stat()
-    scanned = mb_scan.ScannedFile(
+    scanned = storage.ScannedFile(
         f"project/seed_motions/{path.name}",
         str(path),
         "project_seed",
         info.st_size,
         info.st_mtime_ns,
+        info.st_mtime_ns,
         info.st_mtime,
+        storage.LocalStorage(str(path.parent)),
     )
     metadata = mocap.read_metadata(path)
-    result = mb_motions.extract_motion(scanned, max_bytes=100 << 20, default_fps=30.0)
-    if result.status != mb_motions.STATUS_OK:
+    result = motions.extract_motion(scanned, max_bytes=100 << 20, default_fps=30.0)
+    if result.status != motions.STATUS_OK:
         raise BenchmarkError(f"{path.name}: extract_motion gave {result.status}: {result.error}")
     parts = {
         "read_metadata": lambda: mocap.read_metadata(path),
-        "file_sha256": lambda: mb_motions.file_sha256(str(path)),
-        "missing_frames": lambda: mb_motions.missing_frames(str(path), metadata),
-        "extract_motion": lambda: mb_motions.extract_motion(
+        "file_sha256": lambda: motions.file_sha256(scanned),
+        "missing_frames": lambda: motions.missing_frames(scanned, metadata),
+        "extract_motion": lambda: motions.extract_motion(
             scanned, max_bytes=100 << 20, default_fps=30.0
         ),
     }
@@ -357,8 +358,8 @@ def build_state(files: int):
     and each downloaded artifact its count and last download. NPY fps sidecars have no entry of
     their own (their stat is part of their NPY's fingerprint).
     """
-    _, _, mb_state, _ = connector_modules()
-    state = mb_state.SyncState()
+    _, _, workspace_state, _ = connector_modules()
+    state = workspace_state.SyncState()
     layout = virtual_workspace(files)
     t0_ns = 1_710_406_800 * 10**9
     motion_suffixes = (".bvh", ".fbx", ".glb", ".gltf", ".npy", ".trc")
@@ -367,8 +368,8 @@ def build_state(files: int):
         size, mtime_ns = 2_000 + (number * 7919) % 400_000, t0_ns + number * 97_000_000_000
         entries = 0
         if root != "ui" and rel.endswith(motion_suffixes):
-            fp = mb_state.fingerprint(size, mtime_ns, False)
-            state.set_file(mb_state.sequence_id(rel), mb_state.KIND_MOTION, fp)
+            fp = workspace_state.fingerprint(size, mtime_ns, False)
+            state.set_file(workspace_state.sequence_id(rel), workspace_state.KIND_MOTION, fp)
             entries += 1
         if root in ("blend", "artifacts"):
             job_id = None
@@ -376,17 +377,17 @@ def build_state(files: int):
             if root == "blend":
                 name = stem.rsplit("/", 1)[-1]
                 job_id = f"bulk-{name[5:]}" if name.startswith("bulk_") else None
-                job_id = job_id or mb_state.default_job_id(stem)
+                job_id = job_id or workspace_state.default_job_id(stem)
                 if rel.endswith(".json") or "__" in name:  # one job per blend stem
-                    group_fp = mb_state.fingerprint((rel, size, mtime_ns), 100 << 20)
+                    group_fp = workspace_state.fingerprint((rel, size, mtime_ns), 100 << 20)
                     state.set_job(stem, group_fp, job_id)
             keep = 30 if rel.endswith(".log") else 365
-            fp = mb_state.fingerprint(size, mtime_ns, False, job_id, keep)
-            state.set_file(mb_state.artifact_id(rel), mb_state.KIND_ARTIFACT, fp)
+            fp = workspace_state.fingerprint(size, mtime_ns, False, job_id, keep)
+            state.set_file(workspace_state.artifact_id(rel), workspace_state.KIND_ARTIFACT, fp)
             artifacts.append(rel)
             entries += 1
         if root == "ui":
-            digest = mb_state.stable_id("ui-head", rel)[:8]
+            digest = workspace_state.stable_id("ui-head", rel)[:8]
             state.ui[rel] = [20_000 + (number * 104_729) % 60_000, digest]
             for k in range(DOWNLOADS_PER_UI_LOG):
                 artifact = artifacts[(number * 31 + k * 977) % len(artifacts)]
@@ -400,8 +401,10 @@ def build_state(files: int):
         "workspace_files": len(layout),
         "files_with_an_entry": tracked,
         "file_entries": len(state.files),
-        "motion_entries": sum(v[0] == mb_state.KIND_MOTION for v in state.files.values()),
-        "artifact_entries": sum(v[0] == mb_state.KIND_ARTIFACT for v in state.files.values()),
+        "motion_entries": sum(v[0] == workspace_state.KIND_MOTION for v in state.files.values()),
+        "artifact_entries": sum(
+            v[0] == workspace_state.KIND_ARTIFACT for v in state.files.values()
+        ),
         "jobs": len(state.jobs),
         "ui_logs": len(state.ui),
         "downloads": len(state.downloads),
@@ -521,9 +524,9 @@ def run(
                 ["work", "median ms", "first run ms"],
                 [
                     ["mocap.read_metadata (header only)", *_ms(bvh["read_metadata"])],
-                    ["mb_motions.file_sha256 (whole file)", *_ms(bvh["file_sha256"])],
-                    ["mb_motions.missing_frames (line count)", *_ms(bvh["missing_frames"])],
-                    ["mb_motions.extract_motion (all of it)", *_ms(bvh["extract_motion"])],
+                    ["motions.file_sha256 (whole file)", *_ms(bvh["file_sha256"])],
+                    ["motions.missing_frames (line count)", *_ms(bvh["missing_frames"])],
+                    ["motions.extract_motion (all of it)", *_ms(bvh["extract_motion"])],
                 ],
             )
         )

@@ -1,12 +1,12 @@
 """Shared set-up of the motionblend tests.
 
-At runtime the connector folder `motionblend/` is on sys.path (code imports `mocap.base`, not
-`motionblend.mocap.base`), so the tests put it there too. The real third-party motion files live
-outside the project in `../shared/mocap_samples` (see its README.md); tests that use them skip
-cleanly when that folder is absent, e.g. in a clone outside this workplace.
+At runtime the connector folder `motionblend/` is on sys.path (code imports `workspace.scan`,
+not `motionblend.workspace.scan`); pyproject's pytest `pythonpath` puts it there for the tests
+too. The real third-party motion files live outside the project in `../shared/mocap_samples`
+(see its README.md); tests that use them skip cleanly when that folder is absent, e.g. in a
+clone outside this workplace.
 """
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONNECTOR_DIR = REPO_ROOT / "motionblend"
 MOCAP_SAMPLES = REPO_ROOT.parent / "shared" / "mocap_samples"
-
-if str(CONNECTOR_DIR) not in sys.path:
-    sys.path.insert(0, str(CONNECTOR_DIR))
 
 
 def require_samples(subdir: str = "") -> Path:

@@ -55,6 +55,8 @@ DAY = 86400
 DIR_MTIME = T0 + 3 * DAY
 BENCHMARK_FILES = 2000
 ROUND_FILES = 20  # files added per extra `scale` step (one round of `_Generator.bulk`)
+QUALITY_FRAMES = 150  # frames of the quality blends and their sources
+QUALITY_BLEND_FILES = 11  # 3 sources + 4 blends with their manifests
 HIP_HEIGHT = 94.0  # cm: UpLeg drop 4 + thigh 42 + shin 42 + foot 6
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +124,7 @@ def _animate(
     speed: float = 1.0,
     amp: float = 1.0,
     side: str = "left",
+    jitter: bool = True,
 ) -> Motion:
     joints = SKELETONS[skeleton]
     idx = {j.name: i for i, j in enumerate(joints)}
@@ -206,9 +209,13 @@ def _animate(
             rot("Chest", x=-8.0 * d)
     else:
         raise ValueError(f"unknown motion kind {kind!r}")
-    euler += rng.normal(0.0, 0.25, euler.shape)  # capture jitter
-    root += rng.normal(0.0, 0.05, root.shape)
+    if jitter:  # capture jitter (off: the exact, smooth procedural motion)
+        euler += rng.normal(0.0, 0.25, euler.shape)
+        root += rng.normal(0.0, 0.05, root.shape)
     return Motion(name, kind, skeleton, fps, root, euler)
+
+
+animate = _animate  # public: the blend_quality tests build motions with known answers from it
 
 
 def _blend(
@@ -750,6 +757,7 @@ class BlendJob:
     duration_ms: int | None = None  # completed_at - started_at
     initiated_by: str | None = None
     error_message: str | None = None
+    quality_category: str | None = None  # the blend_quality_metrics category it must land in
 
 
 @dataclass(frozen=True)
@@ -1495,6 +1503,103 @@ class _Generator:
             lines.append(f"{iso(t)} INFO batch_runner: batch {tag} done")
             self.artifact(f"{d}/batch_{tag}.log", ("\n".join(lines) + "\n").encode(), "log", t)
 
+    # -- blends of every quality, for blend_quality_metrics ------------------------------------
+    def quality_blends(self) -> None:
+        """Three smooth sources (BVH in cm, TRC in mm, GLB in metres) and four NPY blends of
+        them (metres, a manifest with the fps), one per quality category:
+
+        excellent   a 30-frame crossfade from the walk to the jog (roots aligned)
+        good        a 10-frame crossfade (in a 30-frame window) from the walk to the wave: abrupt,
+                    but the content is intact
+        acceptable  the walk frozen from its middle on: a sudden stop and motion lost
+        poor        noise where a blend should be (a diverged model)
+        """
+        frames, fps, mtime = QUALITY_FRAMES, 30, T0 + 2 * DAY
+        rng = np.random.default_rng(self.m.seed + 10_000)
+        folder = f"{PROJECT}/quality"
+        sources = {}
+        for name, kind, ext, kwargs in (
+            ("q_walk", "walk", "bvh", {}),
+            ("q_jog", "jog", "trc", {}),
+            ("q_wave", "wave", "glb", {"side": "left"}),
+        ):
+            m = _animate(name, kind, frames, fps, rng, jitter=False, **kwargs)
+            self.motion(f"{folder}/{name}.{ext}", kind, frames, fps, mtime, motion=m)
+            sources[name] = (f"{folder}/{name}.{ext}", forward_kinematics(m))
+        walk = sources["q_walk"][1]
+
+        def meet(other: np.ndarray) -> np.ndarray:  # the other root meets the walk's mid-way
+            shift = walk[frames // 2, 0] - other[frames // 2, 0]
+            shift[1] = 0.0
+            return other + shift
+
+        def fade(other: np.ndarray, start: int, end: int) -> np.ndarray:
+            w = np.clip((np.arange(frames) - start) / (end - start), 0.0, 1.0)[:, None, None]
+            return (1 - w) * walk + w * meet(other)
+
+        frozen = walk.copy()
+        frozen[frames // 2 :] = walk[frames // 2]
+        noise = rng.normal(0.0, 40.0, walk.shape) + walk.mean(axis=(0, 1))
+        blends = (
+            ("excellent", "q_jog", fade(sources["q_jog"][1], 60, 90), (60, 90), "crossfade"),
+            ("good", "q_wave", fade(sources["q_wave"][1], 70, 80), (60, 90), "crossfade"),
+            ("acceptable", "q_jog", frozen, (60, 90), "snn_temporal"),
+            ("poor", "q_wave", noise, (60, 90), "snn_temporal"),
+        )
+        for number, (category, right, positions, window, method) in enumerate(blends, 1):
+            name = f"quality_{category}"
+            manifest = {
+                "job_id": f"quality-{number:04d}",
+                "left": sources["q_walk"][0],
+                "right": sources[right][0],
+                "blend_ratio": 1.0,
+                "method": method,
+                "transition_start_frame": window[0],
+                "transition_end_frame": window[1],
+                "fps": fps,
+                "status": "completed",
+            }
+            out_rel = f"{BLENDS}/{name}.npy"
+            self.write(out_rel, npy_bytes((positions / 100.0).astype(np.float32)), mtime)
+            manifest_rel = self.write(
+                f"{BLENDS}/{name}.json", (json.dumps(manifest, indent=2) + "\n").encode(), mtime
+            )
+            self.m.blend_manifests.append(manifest_rel)
+            self.m.motions[out_rel] = MotionFile(
+                path=out_rel,
+                name=name,
+                file_format="npy",
+                frame_count=frames,
+                joint_count=positions.shape[1],
+                fps=float(fps),
+                duration_seconds=frames / fps,
+                last_frame_time=(frames - 1) / fps,
+                location="blend",
+                kind="blend",
+                skeleton="full15",
+                sidecar_path=manifest_rel,
+            )
+            self.m.blends.append(
+                BlendJob(
+                    name=name,
+                    naming="manifest",
+                    status="completed",
+                    left_ref=manifest["left"],
+                    right_ref=manifest["right"],
+                    left_path=manifest["left"],
+                    right_path=manifest["right"],
+                    manifest_path=manifest_rel,
+                    output_path=out_rel,
+                    output_frame_count=frames,
+                    job_id=manifest["job_id"],
+                    blend_ratio=1.0,
+                    method=method,
+                    transition_start_frame=window[0],
+                    transition_end_frame=window[1],
+                    quality_category=category,
+                )
+            )
+
     def finish(self) -> WorkspaceManifest:
         dirs = sorted({p for rel in self.m.files for p in (self.root / rel).parents}, reverse=True)
         for d in dirs:
@@ -1509,7 +1614,12 @@ def _parse_iso(text: str) -> float:
 
 
 def generate_workspace(
-    root: Path | str, *, scale: int = 1, seed: int = 7, files: int | None = None
+    root: Path | str,
+    *,
+    scale: int = 1,
+    seed: int = 7,
+    files: int | None = None,
+    quality_blends: bool = False,
 ) -> WorkspaceManifest:
     """Write a sample workspace under `root` (created; must be missing or empty).
 
@@ -1517,6 +1627,8 @@ def generate_workspace(
     ROUND_FILES (20) varied files: motions in every format, NPY sidecars, blends with and without
     manifests, previews and logs. `files=N` overrides `scale` and makes the workspace hold
     exactly N files (N >= the scale-1 count); BENCHMARK_FILES (2000) is the benchmark size.
+    `quality_blends=True` adds QUALITY_BLEND_FILES more: smooth sources and four blends of them
+    that land in each blend_quality_metrics category (see `_Generator.quality_blends`).
     """
     root = Path(root)
     if root.exists() and any(root.iterdir()):
@@ -1533,6 +1645,8 @@ def generate_workspace(
         gen.bulk(files - base)
     else:
         gen.bulk((scale - 1) * ROUND_FILES)
+    if quality_blends:
+        gen.quality_blends()
     return gen.finish()
 
 
@@ -1543,9 +1657,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--manifest", type=Path, help="write the known answers here as JSON")
+    ap.add_argument("--quality-blends", action="store_true", help="add blends of each quality")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    m = generate_workspace(args.dest, scale=args.scale, seed=args.seed, files=args.files)
+    m = generate_workspace(
+        args.dest,
+        scale=args.scale,
+        seed=args.seed,
+        files=args.files,
+        quality_blends=args.quality_blends,
+    )
     elapsed = time.perf_counter() - started
     if args.manifest:
         args.manifest.write_text(json.dumps(m.to_dict(), indent=2) + "\n")

@@ -237,8 +237,9 @@ def test_unchanged_workspace_writes_nothing_and_a_touched_file_only_itself(gener
         log_file.write(event_line("ui-new-1"))
     result = workspace.sync()
     assert result.succeeded
-    # The changed motion is updated in place (keeping discovered_at); the new event upserted.
-    assert (result.operations["upserts"], result.operations["updates"]) == (1, 1)
+    # The changed motion is updated in place (keeping discovered_at); the new event upserted,
+    # and the quality metrics of jog_idle_mix, the blend jog.trc is a source of, computed again.
+    assert (result.operations["upserts"], result.operations["updates"]) == (2, 1)
     assert result.operations["checkpoints"] == 1
     assert workspace.read_state() != state_before
     row = by_key(workspace, "motion_sequences")[sid("sequence", "project/seed_motions/jog.trc")]
@@ -254,7 +255,8 @@ def test_changing_a_blend_output_rewrites_its_motion_artifact_and_job(generated)
     output.write_bytes(output.read_bytes()[:500])  # the output got cut short
     result = workspace.sync()
     assert result.succeeded
-    assert (result.operations["upserts"], result.operations["updates"]) == (2, 1)
+    # the artifact, the job and its quality metrics (now an error row) are upserted
+    assert (result.operations["upserts"], result.operations["updates"]) == (3, 1)
     job = by_key(workspace, "blend_jobs")["blend-20240314-0002"]
     assert job["status"] == "failed" and "jog_idle_mix.glb" in job["error_message"]
     motion = by_key(workspace, "motion_sequences")[sid("sequence", f"{BLENDS}/jog_idle_mix.glb")]
@@ -351,7 +353,7 @@ def test_full_mode_rereads_everything_and_keeps_the_same_tables(generated):
     result = workspace.sync(configuration(root, sync_mode="full"))
     assert result.succeeded
     # 35 motions updated in place, 8 jobs + 21 artifacts + 50 events upserted, 7 downloads.
-    assert result.operations["upserts"] == 8 + 21 + 50
+    assert result.operations["upserts"] == 8 + 21 + 50 + 8  # + 8 blend_quality_metrics
     assert result.operations["updates"] == 35 + 7
     for table in TABLES:
         after = by_key(workspace, table)

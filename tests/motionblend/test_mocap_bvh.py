@@ -5,10 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
-from mocap import bvh
-from mocap.base import STATUS_OK, MotionFileError
 
 from tests.motionblend.conftest import sample_params
+from workspace.mocap import bvh
+from workspace.mocap.base import STATUS_OK, MotionFileError
 
 HIERARCHY = """HIERARCHY
 ROOT Hips

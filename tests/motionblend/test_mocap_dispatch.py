@@ -1,17 +1,17 @@
-"""mocap.read_metadata: dispatch by suffix, empty/unknown/missing files, lazy imports."""
+"""workspace.mocap.read_metadata: dispatch by suffix, empty/unknown/missing files, lazy imports."""
 
 import subprocess
 import sys
 import types
 
-import mocap
 import numpy as np
 import pytest
-from mocap.base import STATUS_OK, MotionFileError, MotionMetadata
 
 from tests.motionblend.conftest import CONNECTOR_DIR, sample_params
 from tests.motionblend.test_mocap_bvh import bvh_text
 from tests.motionblend.test_mocap_trc import trc_text
+from workspace import mocap
+from workspace.mocap.base import STATUS_OK, MotionFileError, MotionMetadata
 
 
 def test_supported_suffixes():
@@ -64,7 +64,7 @@ def test_fbx_goes_to_the_fbx_module(tmp_path, monkeypatch):
         return MotionMetadata(file_format="fbx", frame_count=1)
 
     fake = types.SimpleNamespace(read_metadata=fake_read_metadata)
-    monkeypatch.setitem(sys.modules, "mocap.fbx", fake)
+    monkeypatch.setitem(sys.modules, "workspace.mocap.fbx", fake)
     monkeypatch.setattr(mocap, "fbx", fake, raising=False)
     path = tmp_path / "rig.FBX"
     path.write_bytes(b"Kaydara FBX Binary  \x00")
@@ -79,7 +79,7 @@ def test_reading_bvh_or_trc_imports_neither_numpy_nor_pygltflib(tmp_path):
     trc_path = tmp_path / "a.trc"
     trc_path.write_text(trc_text(frames=3))
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import mocap; "
+        "import sys; sys.path.insert(0, sys.argv[1]); from workspace import mocap; "
         "mocap.read_metadata(sys.argv[2]); mocap.read_metadata(sys.argv[3]); "
         "print(sorted(m for m in ('numpy', 'pygltflib') if m in sys.modules))"
     )

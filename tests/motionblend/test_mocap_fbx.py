@@ -1,4 +1,4 @@
-"""Tests of motionblend/mocap/fbx.py, the binary FBX metadata reader.
+"""Tests of motionblend/workspace/mocap/fbx.py, the binary FBX metadata reader.
 
 (a) Synthetic files from a tiny binary FBX writer defined here (32-bit node headers for 7400,
     64-bit for 7500, zlib-compressed and raw array properties) plus corrupt variants of them.
@@ -12,18 +12,13 @@ import hashlib
 import random
 import re
 import struct
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
-_MOTIONBLEND = Path(__file__).resolve().parents[2] / "motionblend"
-if str(_MOTIONBLEND) not in sys.path:  # tests/motionblend/conftest.py may already have done it
-    sys.path.insert(0, str(_MOTIONBLEND))
-
-from mocap import fbx  # noqa: E402
-from mocap.base import STATUS_OK, STATUS_UNSUPPORTED, MotionFileError, MotionMetadata  # noqa: E402
+from workspace.mocap import fbx
+from workspace.mocap.base import STATUS_OK, STATUS_UNSUPPORTED, MotionFileError, MotionMetadata
 
 TICKS = 46_186_158_000  # KTime ticks per second
 # ../shared/mocap_samples/fbx next to the repository, i.e. /work/shared/mocap_samples/fbx here

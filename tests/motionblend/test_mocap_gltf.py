@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pygltflib
 import pytest
-from mocap import gltf
-from mocap.base import STATUS_OK, MotionFileError
 
 from tests.motionblend.conftest import sample_params
+from workspace.mocap import gltf
+from workspace.mocap.base import STATUS_OK, MotionFileError
 
 JOINTS = ["root", "spine", "neck", "head"]
 

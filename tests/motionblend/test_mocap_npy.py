@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mocap import npy
-from mocap.base import STATUS_OK, MotionFileError
+
+from workspace.mocap import npy
+from workspace.mocap.base import STATUS_OK, MotionFileError
 
 
 def save(tmp_path: Path, array, name="motion.npy", sidecar=None) -> Path:

@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-from mocap import trc
-from mocap.base import STATUS_OK, MotionFileError
 
 from tests.motionblend.conftest import sample_params
+from workspace.mocap import trc
+from workspace.mocap.base import STATUS_OK, MotionFileError
 
 MARKERS = ["R.ASIS", "L.ASIS", "V Sacral"]  # a marker name with a space (tab-separated line 4)
 

@@ -30,6 +30,7 @@ from shared.http import (
     NotFoundError,
     RateLimiter,
     RetriesExhaustedError,
+    RetryPolicy,
     make_session,
     parse_retry_after,
 )
@@ -86,9 +87,15 @@ def mocked():
 
 
 def session_for(fake_time, **kwargs):
-    """A session that records its waits instead of sleeping."""
-    kwargs.setdefault("max_retries", 3)
-    return make_session(sleep=fake_time.sleep, clock=fake_time.clock, **kwargs)
+    """A session that records its waits instead of sleeping; RetryPolicy fields as keywords."""
+    policy = {name: kwargs.pop(name) for name in RETRY_FIELDS if name in kwargs}
+    policy.setdefault("max_retries", 3)
+    return make_session(
+        sleep=fake_time.sleep, clock=fake_time.clock, retry=RetryPolicy(**policy), **kwargs
+    )
+
+
+RETRY_FIELDS = ("max_retries", "backoff_base", "backoff_max", "retry_after_cap")
 
 
 # --- timeouts ---

@@ -253,28 +253,34 @@ def sdk_log(monkeypatch):
     captured = []
     sdk = fivetran_connector_sdk.Logging
     monkeypatch.setattr(sdk, "LOG_LEVEL", sdk.Level.DEBUG)
-    for level in ("debug", "fine", "info", "warning", "severe"):
+    for level in ("debug", "info", "warning", "error", "critical", "fine", "severe"):
         monkeypatch.setattr(
             sdk, level, staticmethod(lambda message, _lvl=level: captured.append((_lvl, message)))
         )
     return captured
 
 
-@pytest.mark.parametrize("level", ["debug", "fine", "info", "warning", "severe"])
+@pytest.mark.parametrize("level", ["debug", "info", "warning", "error", "critical"])
 def test_log_masks_message_and_forwards_to_the_sdk_level(sdk_log, level):
     register_secret(SECRET)
     getattr(log, level)(f"calling https://h.example/x?api_key={SECRET}&page=1 with {SECRET}")
     assert sdk_log == [(level, "calling https://h.example/x?api_key=***&page=1 with ***")]
 
 
-def test_log_severe_appends_a_masked_traceback(sdk_log):
+@pytest.mark.parametrize(("old", "new"), [("fine", "debug"), ("severe", "error")])
+def test_deprecated_level_names_forward_to_their_sdk_3_successors(sdk_log, old, new):
+    getattr(log, old)("message")
+    assert sdk_log == [(new, "message")]
+
+
+def test_log_error_appends_a_masked_traceback(sdk_log):
     register_secret(SECRET)
     try:
         raise RuntimeError(f"token {SECRET} rejected")
     except RuntimeError as exc:
-        log.severe("sync failed", exc)
+        log.error("sync failed", exc)
     [(level, message)] = sdk_log
-    assert level == "severe"
+    assert level == "error"
     assert message.startswith("sync failed\nTraceback")
     assert "RuntimeError: token *** rejected" in message
     assert SECRET not in message
