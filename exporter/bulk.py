@@ -21,7 +21,8 @@ import orjson
 
 from exporter.clients import Cluster, ClusterError
 from exporter.documents import Action
-from shared.masking import mask, mask_exception
+from shared.http import RetryPolicy
+from shared.masking import log, mask, mask_exception
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 MAX_CHUNK_BYTES = 10 * 1024 * 1024  # well under the clusters' 100 MB http.max_content_length
@@ -29,12 +30,14 @@ MAX_CHUNK_BYTES = 10 * 1024 * 1024  # well under the clusters' 100 MB http.max_c
 
 @dataclass(frozen=True)
 class BulkOptions:
+    """`retry` (shared.http's policy) bounds both the helper's per-document 429 retries and
+    this module's whole-request retries."""
+
     batch_size: int = 500
-    max_retries: int = 5
-    initial_backoff: float = 1.0
-    max_backoff: float = 30.0
+    retry: RetryPolicy = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
     max_chunk_bytes: int = MAX_CHUNK_BYTES
     sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
 
 
 @dataclass
@@ -147,20 +150,17 @@ class BulkWriter:
                         f"bulk request to {where} refused: {mask_exception(error)}"
                     ) from None
                 attempt += 1
-                if attempt > self.options.max_retries:
+                retry = self.options.retry
+                if attempt > retry.max_retries:
                     raise ClusterError(
                         f"the cluster at {where} is unavailable: bulk request failed "
                         f"{attempt} times, last with {mask_exception(error)}; run the export "
                         "again later (nothing past the saved watermark is lost)"
                     ) from None
-                wait = random.uniform(
-                    0, min(self.options.max_backoff, self.options.initial_backoff * 2**attempt)
-                )
-                from shared.masking import log
-
+                wait = retry.wait_before_retry(attempt, None, self.options.rng)
                 log.warning(
                     f"bulk request to {where} failed ({status or type(error).__name__}); "
-                    f"retry {attempt} of {self.options.max_retries} in {wait:.1f}s"
+                    f"retry {attempt} of {retry.max_retries} in {wait:.1f}s"
                 )
                 self.options.sleep(wait)
                 pending = [a for a in pending if a.id in by_id]
@@ -178,9 +178,9 @@ class BulkWriter:
             max_chunk_bytes=self.options.max_chunk_bytes,
             raise_on_error=False,
             raise_on_exception=True,
-            max_retries=self.options.max_retries,
-            initial_backoff=self.options.initial_backoff,
-            max_backoff=self.options.max_backoff,
+            max_retries=self.options.retry.max_retries,
+            initial_backoff=self.options.retry.backoff_base,
+            max_backoff=self.options.retry.backoff_max,
             yield_ok=True,
         )
 

@@ -20,6 +20,7 @@ from exporter.source_duckdb import DuckDBSource, SourceError
 from exporter.state import DEFAULT_DIRECTORY, StateFile, target_key
 from exporter.verify import verify
 from exporter.watermark import WatermarkTracker
+from shared.http import RetryPolicy
 from shared.masking import log, mask, mask_exception, mask_url, register_secret
 
 EXIT_OK, EXIT_FAILED, EXIT_DEAD_LETTERS, EXIT_VERIFY = 0, 1, 2, 3
@@ -169,9 +170,8 @@ def _run(args, names, source, builder, credentials, dead, started) -> int:
         return _dry_run(args, source, builder, dead, saved_us, started)
 
     cluster = connect(args.es_url, credentials, args.engine, args.workers)
-    options = BulkOptions(
-        batch_size=args.batch_size, max_retries=args.max_retries, initial_backoff=args.backoff
-    )
+    retry = RetryPolicy(max_retries=args.max_retries, backoff_base=args.backoff)
+    options = BulkOptions(batch_size=args.batch_size, retry=retry)
     progress = pipeline.Progress(None, enabled=not args.no_progress)
     where = f"{cluster.where} ({cluster.engine})"
     if args.mode == "full":
