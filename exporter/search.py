@@ -11,6 +11,7 @@ engine and returns parsed hits, aggregations and the `search_after` key of the n
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", choices=("auto", "elasticsearch", "opensearch"), default="auto")
     p.add_argument("--index", default=DEFAULT_ALIAS)
     p.add_argument("--size", type=int, default=10)
+    p.add_argument("--after", type=json.loads, help="the next page's key printed by a listing")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("excellent").add_argument("--min-score", type=float, default=0.8)
     smooth = sub.add_parser("smooth")
@@ -248,9 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     cluster = connect(args.es_url, credentials, args.engine)
     fields = ["blend_id", *COMMANDS.get(args.command, ())]
     result = search(
-        cluster.client, build_query(args), index=args.index, size=args.size, fields=fields
+        cluster.client,
+        build_query(args),
+        index=args.index,
+        size=args.size,
+        fields=fields,
+        search_after=args.after,
     )
     print(render(args.command, result))
+    if args.command in COMMANDS and len(result.hits) == args.size and result.next_after:
+        print(f"next page: --after '{json.dumps(result.next_after)}'")
     return 0
 
 

@@ -152,6 +152,10 @@ def test_cli_and_the_elasticsearch_client(indexed, capsys):
     assert searches.main(["--es-url", url, "--size", "3", "excellent", "--min-score", "0.9"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[2].startswith(best)
+    after = out.split("--after ")[1].strip().strip("'")
+    assert searches.main(["--es-url", url, "--size", "3", "--after", after, "excellent"]) == 0
+    second = capsys.readouterr().out.splitlines()[2]
+    assert second.startswith(by_score([r for r in rows if r["quality_score"] >= 0.8])[3])
     with EsProxy(url) as proxy:
         client = connect(proxy.url, Credentials(), "auto").client
         result = searches.search(client, searches.quality_distribution_query())
