@@ -11,6 +11,7 @@ import requests
 
 from tests.benchmarks import BENCHMARKS, writer_ceiling
 from tests.benchmarks import blend_quality as blend_quality_bench
+from tests.benchmarks import exporter as exporter_bench
 from tests.benchmarks import motionblend as motionblend_bench
 from tests.benchmarks import mso as mso_bench
 from tests.benchmarks import tmdb_movies as tmdb_movies_bench
@@ -232,3 +233,14 @@ def test_tmdb_movies_benchmark_runs(tmp_path, sdk_home):
     for fig in report.figures:
         assert math.isfinite(fig.value), fig
     assert "requests per movie" in render_report(report)
+
+
+def test_exporter_benchmark_runs(tmp_path):
+    report = exporter_bench.run(tmp_path, tmp_path, rows=300, osmem_rows=20)
+    details = report.to_json()["details"]
+    for where in ("sink", "osmem"):
+        runs = details[where]
+        assert set(runs) == {"exporter, 1 worker", "exporter, 4 workers", "seed's approach"}
+        for run in runs.values():
+            assert_positive(run, ("docs_per_second", "peak_rss_mb", "export_seconds"))
+    assert len(report.figures) == 8 and "(a) against" in render_report(report)

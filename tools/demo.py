@@ -228,9 +228,87 @@ def main() -> int:
         print(f"demo: syncing {connector} ...", flush=True)
         runs.append(demo())
     print_summary(runs)
+    searched = demo_search_pipeline()
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s. Run `make demo` again for an")
     print("incremental sync (same totals); `<connector>/debug.sh --reset` starts one afresh.")
-    return 0 if all(run.succeeded for run in runs) else 1
+    return 0 if all(run.succeeded for run in runs) and searched else 1
+
+
+# -- the seed's pipeline end: metrics table -> search index -> searches (exporter/, issue 11) ----
+METRICS_WAREHOUSE = REPO_ROOT / "motionblend" / "files" / "warehouse.db"
+
+
+def demo_search_pipeline() -> bool:
+    """Export motionblend's `blend_quality_metrics` into a local osmem-server started for the
+    demo (in-memory, OpenSearch-compatible, stopped at the end), then run the six searches.
+    Skips, saying why, when the warehouse has no metrics table yet. True unless a step failed."""
+    import duckdb
+
+    warehouse = METRICS_WAREHOUSE
+    table = "blend_quality_metrics"
+    found = False
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse), read_only=True) as db:
+            found = bool(
+                db.execute(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = 'tester' "
+                    "AND table_name = ?",
+                    [table],
+                ).fetchall()
+            )
+    if not found:
+        print(f"\nsearch pipeline: skipped, {warehouse} has no {table} table yet")
+        return True
+    from osmem_server import OsmemServer
+
+    from exporter import search as searches
+    from exporter.clients import Credentials, connect
+
+    folder = DEMO_DIR / "exporter"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(
+        "\nsearch pipeline: exporting motionblend's blend_quality_metrics into osmem-server, "
+        "a local in-memory OpenSearch-compatible TEST server (not a production cluster)"
+    )
+    server = OsmemServer.start()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "exporter", "--duckdb-path", str(warehouse)]
+            + ["--es-url", server.url, "--no-progress", "--verify"]
+            + ["--state-file", str(folder / "state.json")]
+            + ["--dead-letter", str(folder / "dead-letters.ndjson")],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=SYNC_TIMEOUT_SECONDS,
+        )
+        (folder / "export.log").write_text(proc.stdout)
+        print("\n".join("  " + line for line in proc.stdout.splitlines() if "INFO" not in line))
+        if proc.returncode != 0:
+            print(f"  export FAILED (exit {proc.returncode}; log: {folder / 'export.log'})")
+            return False
+        client = connect(server.url, Credentials(), "opensearch").client
+        runs = [
+            ("excellent", searches.excellent_query()),
+            ("smooth", searches.smooth_query()),
+            ("diverse", searches.diverse_query()),
+            ("quality-distribution", searches.quality_distribution_query()),
+            ("issues", searches.issues_query()),
+        ]
+        best = searches.search(client, {"sort": [{"quality_score": {"order": "desc"}}]}, size=1)
+        if best.hits:  # blends sharing a motion with the best one
+            runs.insert(3, ("by-motion", searches.by_motion_query(best.hits[0]["left_motion_id"])))
+        for command, query in runs:
+            fields = ["blend_id", *searches.COMMANDS.get(command, ())]
+            result = searches.search(client, query, size=5, fields=fields)
+            print(f"\n  {command}:")
+            print(
+                "\n".join("    " + line for line in searches.render(command, result).splitlines())
+            )
+        return True
+    finally:
+        server.close()
 
 
 if __name__ == "__main__":

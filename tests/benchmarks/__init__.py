@@ -22,4 +22,5 @@ BENCHMARKS = [
     "sensource",
     "tmdb_movies",
     "blend_quality",
+    "exporter",
 ]

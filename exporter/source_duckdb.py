@@ -1,0 +1,117 @@
+"""Read the metrics table from a DuckDB warehouse (what `fivetran debug` writes), page by page.
+
+Rows come ordered by watermark then id, timestamps converted to ISO 8601 UTC in SQL (no pytz
+or ICU needed), so the exporter's memory stays flat whatever the table's size: DuckDB streams
+the result and Python holds one page at a time.
+"""
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from exporter import schema
+from exporter.documents import WATERMARK
+
+_ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
+# The ORDER BY over the whole table is DuckDB's memory, inside this process: cap it and let the
+# sort spill to a private temporary folder (measured at 1,000,000 rows: 542 MB peak RSS
+# uncapped, 181 MB capped, same speed). One thread: each thread needs its own buffers.
+DUCKDB_MEMORY_LIMIT = "128MB"
+DUCKDB_THREADS = 1
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SourceError(RuntimeError):
+    """The source table is missing or not the metrics table: the whole run is wrong."""
+
+
+class DuckDBSource:
+    """The table `schema.table` of a DuckDB file, opened read-only."""
+
+    def __init__(self, path: str | Path, schema_name: str, table: str):
+        self.description = f"DuckDB {path} table {schema_name}.{table}"
+        if not Path(path).exists():
+            raise SourceError(f"{self.description}: the file does not exist")
+        self._spill = tempfile.TemporaryDirectory(prefix="exporter-duckdb-")
+        self._connection = duckdb.connect(
+            str(path),
+            read_only=True,
+            config={
+                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                "threads": DUCKDB_THREADS,
+                "temp_directory": self._spill.name,
+            },
+        )
+        types = self._connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema_name, table],
+        ).fetchall()
+        if not types:
+            raise SourceError(f"{self.description}: the table does not exist")
+        self._types = dict(types)
+        self._from = f"{_quote(schema_name)}.{_quote(table)}"
+        try:
+            self._selection = schema.Selection(list(self._types))
+        except ValueError as error:
+            raise SourceError(f"{self.description}: {error}") from None
+        self.watermark_column = self._selection.watermark
+        self.columns = [WATERMARK, *self._selection.columns]
+        self.exact = self._selection.exact(self._types)
+
+    def _expression(self, column: str) -> str:
+        kind = self._types[column].upper()
+        if kind.startswith("TIMESTAMP WITH TIME ZONE") or kind == "TIMESTAMPTZ":
+            return f"strftime(make_timestamp(epoch_us({_quote(column)})), '{_ISO}')"
+        if kind.startswith("TIMESTAMP") or kind == "DATE":
+            return f"strftime({_quote(column)}::TIMESTAMP, '{_ISO}')"
+        if kind in ("DOUBLE", "FLOAT", "REAL"):  # NaN and infinities have no JSON form
+            return f"CASE WHEN isfinite({_quote(column)}) THEN {_quote(column)} END"
+        return _quote(column)
+
+    def _where(self, since_us: int | None, active_only: bool) -> tuple[str, list]:
+        conditions, parameters = [], []
+        watermark = f"epoch_us({_quote(self.watermark_column)})"
+        conditions.append(f"{_quote(self.watermark_column)} IS NOT NULL")
+        if since_us is not None:
+            conditions.append(f"{watermark} >= ?")
+            parameters.append(since_us)
+        if active_only:
+            if self._selection.deleted:
+                conditions.append(f"NOT coalesce({_quote(self._selection.deleted)}, false)")
+            if self._selection.status:
+                conditions.append(f"{_quote(self._selection.status)} = '{schema.EXPORTED_STATUS}'")
+        return " WHERE " + " AND ".join(conditions), parameters
+
+    def read(
+        self, since_us: int | None = None, *, active_only: bool = False, page_size: int = 5000
+    ) -> Iterator[list[tuple]]:
+        """Pages of rows with watermark >= since_us, ordered by watermark then id."""
+        where, parameters = self._where(since_us, active_only)
+        selected = ", ".join(self._expression(c) for c in self._selection.columns)
+        watermark = f"epoch_us({_quote(self.watermark_column)})"
+        cursor = self._connection.cursor()
+        cursor.execute(
+            f"SELECT {watermark} AS {WATERMARK}, {selected} FROM {self._from}{where} "
+            f"ORDER BY 1, {_quote(self._selection.id)}",
+            parameters,
+        )
+        while page := cursor.fetchmany(page_size):
+            yield page
+        cursor.close()
+
+    def count_active(self) -> int:
+        """Rows the index should hold: active and with metrics ok."""
+        where, parameters = self._where(None, True)
+        return self._connection.execute(
+            f"SELECT count(*) FROM {self._from}{where}", parameters
+        ).fetchone()[0]
+
+    def close(self) -> None:
+        self._connection.close()
+        self._spill.cleanup()
