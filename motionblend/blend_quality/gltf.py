@@ -16,7 +16,8 @@ import struct
 
 import numpy as np
 
-from blend_quality.positions import PositionsError, checked, content_of, round_fps
+from blend_quality.positions import PositionsError, checked, content_of
+from workspace.mocap.base import round_fps
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON, _CHUNK_BIN = 0x4E4F534A, 0x004E4942

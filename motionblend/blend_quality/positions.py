@@ -6,7 +6,8 @@ local folder or a bucket alike) and returns `Positions`, float64, in the file's 
 - NPY: a (T, J, 3) array as is (pickles refused). The rate is not in the file (see the caller).
 - TRC: the marker coordinates of every data row; an empty cell (a marker lost for a few frames)
   is filled by linear interpolation over time; a marker with no coordinate at all is an error.
-- BVH: forward kinematics of the MOTION section, vectorised over frames: a joint's local
+- BVH: read by the catalog's reader (`workspace.mocap.bvh`: skeleton and channel values), then
+  forward kinematics of the MOTION section, vectorised over frames: a joint's local
   transform is its OFFSET plus its position channels (the root's translation) and the product
   of its rotation channels in the order they are declared (degrees, intrinsic:
   `Zrotation Xrotation Yrotation` is Rz @ Rx @ Ry); world = parent world @ local. Joints are
@@ -19,16 +20,15 @@ Anything that cannot be read as positions raises PositionsError with the reason.
 import io
 import json
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from workspace.mocap import bvh
+from workspace.mocap.base import MotionFileError, round_fps
+
 _AXES = {"x": 0, "y": 1, "z": 2}
 _CHANNEL_KINDS = ("position", "rotation")
-_MOTION_RE = re.compile(rb"^[ \t]*MOTION[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
-_FRAMES_RE = re.compile(rb"\s*Frames\s*:\s*(\S+)[ \t]*\r?\n", re.IGNORECASE)
-_FRAME_TIME_RE = re.compile(rb"\s*Frame\s+Time\s*:\s*(\S+)[ \t]*(\r?\n|$)", re.IGNORECASE)
 
 
 class PositionsError(ValueError):
@@ -100,12 +100,6 @@ def checked(positions: np.ndarray, fps: float | None, names=None) -> Positions:
     if not np.isfinite(positions).all():
         raise PositionsError("positions hold NaN or infinite values")
     return Positions(positions, fps, tuple(names) if names is not None else None)
-
-
-def round_fps(fps: float) -> float:
-    """Snap a rate within 0.01 of an integer to it (1 / 0.0083333 -> 120), as the catalog does."""
-    nearest = round(fps)
-    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
 
 
 # -- NPY -----------------------------------------------------------------------------------------
@@ -195,20 +189,6 @@ def _fill_gaps(values: np.ndarray, names: list[str]) -> None:
 # -- BVH -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Skeleton:
-    """A BVH hierarchy: joints in file order (parents before children)."""
-
-    names: tuple[str, ...]
-    parents: tuple[int, ...]  # -1 for a root
-    offsets: np.ndarray  # (J, 3)
-    channels: tuple[tuple[str, ...], ...]  # per joint, e.g. ("Zrotation", "Xrotation", ...)
-
-    @property
-    def channel_count(self) -> int:
-        return sum(len(c) for c in self.channels)
-
-
 def bvh_positions(source) -> Positions:
     """World joint positions of a BVH file by forward kinematics (units of its OFFSETs)."""
     skeleton, values, frame_time = parse_bvh(source)
@@ -216,117 +196,41 @@ def bvh_positions(source) -> Positions:
     return checked(positions, round_fps(1.0 / frame_time), skeleton.names)
 
 
-def parse_bvh(source) -> tuple[Skeleton, np.ndarray, float]:
-    """(skeleton, channel values (T, C), frame time in seconds) of a BVH file."""
-    data = content_of(source)
-    motion = _MOTION_RE.search(data)
-    if motion is None:
-        raise PositionsError("not a BVH file: no MOTION line")
-    skeleton = _parse_hierarchy(_decode(data[: motion.start()]).splitlines())
-    frames_match = _FRAMES_RE.match(data, motion.end())
-    time_match = frames_match and _FRAME_TIME_RE.match(data, frames_match.end())
-    if not time_match:
-        raise PositionsError("BVH MOTION section lacks its 'Frames:' and 'Frame Time:' lines")
+def parse_bvh(source) -> tuple[bvh.Skeleton, np.ndarray, float]:
+    """(skeleton, channel values (T, C), frame time in seconds) of a BVH file, read by the
+    catalog's BVH reader, with what forward kinematics needs checked."""
+    fh = io.BytesIO(content_of(source))
     try:
-        frames = int(frames_match.group(1))
-        frame_time = float(time_match.group(1))
-    except ValueError:
-        raise PositionsError("BVH 'Frames:' or 'Frame Time:' is not a number") from None
-    if frames <= 0 or not (math.isfinite(frame_time) and frame_time > 0):
-        raise PositionsError(f"BVH has {frames} frames of {frame_time} s: nothing to measure")
-    values = _motion_values(data[time_match.end() :], skeleton.channel_count)
-    if values.shape[0] < frames:
-        raise PositionsError(
-            f"truncated BVH file: {values.shape[0]} motion lines, header says {frames}"
-        )
-    return skeleton, values[:frames], frame_time
+        header = bvh.read_header(fh)
+        if header.frames <= 0:
+            raise PositionsError(f"BVH has {header.frames} frames: nothing to measure")
+        _check_movable(header.skeleton)
+        return header.skeleton, bvh.read_motion(fh, header), header.frame_time
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
 
 
-def _motion_values(data: bytes, channels: int) -> np.ndarray:
-    if channels == 0:
-        raise PositionsError("BVH hierarchy declares no channels")
-    try:
-        values = np.loadtxt(io.BytesIO(data), dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        raise PositionsError(f"BVH motion data is malformed: {exc}") from None
-    if values.size and values.shape[1] != channels:
-        raise PositionsError(
-            f"BVH motion lines hold {values.shape[1]} values, the hierarchy {channels} channels"
-        )
-    return values.reshape(-1, channels)
+def _check_movable(skeleton: bvh.Skeleton) -> None:
+    """Every joint has a finite OFFSET and only position or rotation channels."""
+    for name, offset, channels in zip(
+        skeleton.names, skeleton.offsets, skeleton.channels, strict=True
+    ):
+        if offset is None or not all(map(math.isfinite, offset)):
+            raise PositionsError(f"malformed BVH hierarchy: joint {name!r} has no finite OFFSET")
+        unknown = [c for c in channels if _channel(c) is None]
+        if unknown:
+            raise PositionsError(
+                f"malformed BVH hierarchy: bad CHANNELS line of joint {name!r}: {unknown[0]!r}"
+            )
 
 
-def _parse_hierarchy(lines: list[str]) -> Skeleton:
-    names, parents, offsets, channels = [], [], [], []
-    stack: list[int] = []  # open blocks: a joint index, or -1 for an End Site
-    pending: int | None = None  # block declared on this or the previous line, awaiting "{"
-    lines = [line.strip() for line in lines if line.strip()]
-    if not lines or lines[0].upper() != "HIERARCHY":
-        raise PositionsError("not a BVH file: it does not start with HIERARCHY")
-    for number, line in enumerate(lines[1:], start=2):
-        keyword = line.split(None, 1)[0].upper()
-        if keyword in ("ROOT", "JOINT"):
-            if (keyword == "JOINT") != bool(stack) or (stack and stack[-1] < 0):
-                raise PositionsError(f"malformed BVH hierarchy: misplaced {keyword} ({number})")
-            name = line.split(None, 1)[1].rstrip("{").strip() if " " in line else ""
-            pending = len(names)
-            names.append(name)
-            parents.append(stack[-1] if stack else -1)
-            offsets.append(None)
-            channels.append(())
-        elif keyword == "END":
-            pending = -1
-        elif keyword != "{" and set(line) <= set("} \t"):
-            for _ in range(line.count("}")):
-                if not stack:
-                    raise PositionsError(f"malformed BVH hierarchy: unmatched '}}' ({number})")
-                stack.pop()
-            continue
-        elif keyword == "OFFSET":
-            values = _numbers(line, 3, number)
-            if stack and stack[-1] >= 0:
-                offsets[stack[-1]] = values
-            continue
-        elif keyword == "CHANNELS":
-            parts = line.split()[1:]
-            if not stack or stack[-1] < 0 or not parts:
-                raise PositionsError(f"malformed BVH hierarchy: misplaced CHANNELS ({number})")
-            declared = [name.lower() for name in parts[1:]]
-            if str(len(declared)) != parts[0] or not all(map(_known_channel, declared)):
-                raise PositionsError(f"malformed BVH hierarchy: bad CHANNELS line ({number})")
-            channels[stack[-1]] = tuple(declared)
-            continue
-        elif keyword != "{":
-            raise PositionsError(f"malformed BVH hierarchy: unexpected {line[:40]!r} ({number})")
-        if line.endswith("{"):
-            if pending is None:
-                raise PositionsError(f"malformed BVH hierarchy: '{{' opens nothing ({number})")
-            stack.append(pending)
-            pending = None
-    if stack or not names:
-        raise PositionsError("malformed BVH hierarchy: unclosed blocks or no ROOT")
-    missing = [name for name, offset in zip(names, offsets, strict=True) if offset is None]
-    if missing:
-        raise PositionsError(f"malformed BVH hierarchy: joint {missing[0]!r} has no OFFSET")
-    return Skeleton(tuple(names), tuple(parents), np.array(offsets), tuple(channels))
+def _channel(name: str) -> tuple[int, bool] | None:
+    """(axis, is a rotation) of a channel name such as `Zrotation`; None if it is neither."""
+    axis, kind = _AXES.get(name[:1].lower()), name[1:].lower()
+    return None if axis is None or kind not in _CHANNEL_KINDS else (axis, kind == "rotation")
 
 
-def _known_channel(name: str) -> bool:
-    return len(name) > 1 and name[0] in _AXES and name[1:] in _CHANNEL_KINDS
-
-
-def _numbers(line: str, count: int, number: int) -> list[float]:
-    parts = line.split()[1:]
-    try:
-        values = [float(part) for part in parts]
-    except ValueError:
-        values = []
-    if len(values) != count or not all(map(math.isfinite, values)):
-        raise PositionsError(f"malformed BVH hierarchy: bad {line.split()[0]} ({number})")
-    return values
-
-
-def forward_kinematics(skeleton: Skeleton, values: np.ndarray) -> np.ndarray:
+def forward_kinematics(skeleton: bvh.Skeleton, values: np.ndarray) -> np.ndarray:
     """World positions (T, J, 3) of every joint for channel values (T, C), vectorised over T.
 
     A joint's world rotation is its parent's turned by each of its rotation channels in turn
@@ -338,14 +242,15 @@ def forward_kinematics(skeleton: Skeleton, values: np.ndarray) -> np.ndarray:
     channel_rows = np.ascontiguousarray(values.T)  # (C, T)
     radians = np.radians(channel_rows)
     cos, sin = np.cos(radians), np.sin(radians)
+    offsets = np.asarray(skeleton.offsets, dtype=np.float64)
     world: list[np.ndarray | None] = []  # per joint: world rotation (3, 3, T), None = identity
     positions = np.empty((len(skeleton.names), 3, frames))
     column = 0
     for joint, parent in enumerate(skeleton.parents):
-        translation, turns = skeleton.offsets[joint][:, None], []  # (3, 1) or (3, T)
+        translation, turns = offsets[joint][:, None], []  # (3, 1) or (3, T)
         for channel in skeleton.channels[joint]:
-            axis = _AXES[channel[0]]
-            if channel[1:] == "position":
+            axis, is_rotation = _channel(channel)
+            if not is_rotation:
                 translation = (
                     np.repeat(translation, frames, axis=1)
                     if translation.shape[1] == 1

@@ -10,6 +10,12 @@ STATUS_OK = "ok"
 STATUS_UNSUPPORTED = "unsupported"
 
 
+def round_fps(fps: float) -> float:
+    """Snap a rate within 0.01 of an integer to it (1 / 0.0083333 -> 120, 23.99999 -> 24)."""
+    nearest = round(fps)
+    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
+
+
 class MotionFileError(Exception):
     """The file is corrupt, truncated, empty or otherwise unreadable; the message says why."""
 

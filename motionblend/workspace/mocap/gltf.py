@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from workspace.mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata, round_fps
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -190,10 +190,10 @@ def _extract(document: dict, file_format: str, ctx: _Context) -> MotionMetadata:
         steps = np.diff(times) if times is not None else np.empty(0)
         steps = steps[steps > 0]
         if steps.size:
-            metadata.fps = _round_fps(1.0 / float(np.median(steps)))
+            metadata.fps = round_fps(1.0 / float(np.median(steps)))
             details["fps_source"] = "key_times"
         else:
-            metadata.fps = _round_fps((clip["keys"] - 1) / clip["duration"])
+            metadata.fps = round_fps((clip["keys"] - 1) / clip["duration"])
             details["fps_source"] = "key_count"
     return metadata
 
@@ -352,9 +352,3 @@ def _first(values) -> float | None:
         return None
     value = float(values[0])
     return value if math.isfinite(value) else None
-
-
-def _round_fps(fps: float) -> float:
-    """Snap fps to the nearest integer when it is within 0.01 of it (23.99999 -> 24)."""
-    nearest = round(fps)
-    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
