@@ -18,13 +18,12 @@ Anything that cannot be read as positions raises PositionsError with the reason.
 """
 
 import io
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from workspace.mocap import bvh
+from workspace.mocap import bvh, npy
 from workspace.mocap.base import MotionFileError, round_fps
 
 _AXES = {"x": 0, "y": 1, "z": 2}
@@ -108,13 +107,9 @@ def checked(positions: np.ndarray, fps: float | None, names=None) -> Positions:
 def npy_positions(source) -> Positions:
     """A (T, J, 3) .npy array as float64 positions."""
     try:
-        array = np.load(io.BytesIO(content_of(source)), allow_pickle=False)
-    except PositionsError:
-        raise
-    except (ValueError, EOFError, OSError, TypeError) as exc:
-        raise PositionsError(f"not a loadable .npy array: {exc}") from exc
-    if not isinstance(array, np.ndarray):  # an .npz archive
-        raise PositionsError("not a .npy array (an .npz archive or other container)")
+        array = npy.load_array(io.BytesIO(content_of(source)))
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
     if array.ndim != 3 or array.shape[2] != 3:
         raise PositionsError(f"array of shape {array.shape} is not joint positions (T, J, 3)")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
@@ -292,12 +287,9 @@ def _turn(matrix: np.ndarray, axis: int, cos: np.ndarray, sin: np.ndarray) -> No
 
 
 def sidecar_fps(source) -> float | None:
-    """The positive `fps` of a JSON sidecar or blend manifest (bytes or a binary file object)."""
+    """The positive `fps` of a JSON sidecar or blend manifest (bytes or a binary file object),
+    read as the catalog reads an NPY sidecar; None when it has none."""
     try:
-        document = json.loads(content_of(source))
-    except (PositionsError, ValueError):
+        return npy.sidecar_fps(content_of(source))
+    except ValueError:  # PositionsError (empty) included
         return None
-    fps = document.get("fps") if isinstance(document, dict) else None
-    if isinstance(fps, bool) or not isinstance(fps, int | float):
-        return None
-    return float(fps) if math.isfinite(fps) and fps > 0 else None
