@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workspace.mocap import bvh, npy
+from workspace.mocap import bvh, npy, trc
 from workspace.mocap.base import MotionFileError, round_fps
 
 _AXES = {"x": 0, "y": 1, "z": 2}
@@ -122,50 +122,22 @@ def npy_positions(source) -> Positions:
 
 def trc_positions(source) -> Positions:
     """Marker positions of a TRC file (units as the file states), gaps interpolated."""
-    lines = _decode(content_of(source)).splitlines()
-    if len(lines) < 5 or not lines[0].lstrip("\ufeff").startswith("PathFileType"):
-        raise PositionsError("not a TRC file: line 1 does not start with PathFileType")
-    fields = dict(zip(lines[1].split(), lines[2].split(), strict=False))
+    fh = io.BytesIO(content_of(source))
     try:
-        rate = float(fields["DataRate"])
-        markers = int(float(fields["NumMarkers"]))
-    except (KeyError, ValueError) as exc:
-        raise PositionsError(f"malformed TRC header: no usable {exc}") from None
-    if not (math.isfinite(rate) and rate > 0) or markers <= 0:
-        raise PositionsError(f"malformed TRC header: DataRate {rate}, NumMarkers {markers}")
-    names = _marker_names(lines[3], markers)
-    width = 3 * markers
-    rows = []
-    for number, line in enumerate(lines[5:], start=6):
-        if not line.strip():
-            continue
-        cells = line.split("\t") if "\t" in line else line.split()
-        coords = cells[2 : 2 + width]
-        try:
-            row = [float(cell) if cell.strip() else math.nan for cell in coords]
-        except ValueError:
-            raise PositionsError(f"TRC line {number}: a coordinate is not a number") from None
-        rows.append(row + [math.nan] * (width - len(row)))
-    if not rows:
+        header = trc.read_header(fh)
+        if header.markers == 0:
+            raise PositionsError("malformed TRC header: NumMarkers is 0, nothing to measure")
+        values = trc.read_coordinates(fh, header.markers)
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
+    if not values.shape[0]:
         raise PositionsError("TRC file has no data rows")
-    values = np.asarray(rows, dtype=np.float64)
+    names = header.marker_names
+    if len(names) != header.markers:
+        names = [f"marker{i + 1}" for i in range(header.markers)]
     _fill_gaps(values, names)
-    return checked(values.reshape(len(rows), markers, 3), round_fps(rate), names)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _marker_names(line: str, markers: int) -> list[str]:
-    cells = line.split("\t") if "\t" in line else line.split()
-    names = [cell.strip() for cell in cells[2:] if cell.strip()]
-    if len(names) != markers:
-        return [f"marker{i + 1}" for i in range(markers)]
-    return names
+    positions = values.reshape(values.shape[0], header.markers, 3)
+    return checked(positions, round_fps(header.rate), names)
 
 
 def _fill_gaps(values: np.ndarray, names: list[str]) -> None:
