@@ -1,7 +1,8 @@
-"""What every motion-file reader returns, and the error it raises for a file it cannot read.
+"""What every motion-file reader returns, the error it raises for a file it cannot read, and
+how every format's frame rate is rounded.
 
-Readers extract metadata only (frames, joints, fps, duration and per-format details) without
-decoding whole animations, so a catalog sync costs little per file.
+`read_metadata` readers extract metadata only (frames, joints, fps, duration and per-format
+details) without decoding whole animations, so a catalog sync costs little per file.
 """
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ vectors (T frames of D numbers each, e.g. rotations or SMPL parameters; joints u
 is opened memory-mapped with pickles refused, so only the header is read and an object (pickled)
 array is rejected, never unpickled. A .npy file carries no frame rate: it comes from an optional
 sidecar `<stem>.json` holding `{"fps": <positive number>}`, else from the `default_fps` argument.
+`load_array` and `sidecar_fps` also serve the blend metrics, which read whole arrays from bytes.
 """
 
 import json
@@ -36,11 +37,10 @@ def read_metadata(path: Path, *, default_fps: float = DEFAULT_FPS, **kw) -> Moti
     if not _is_positive_number(default_fps):
         raise ValueError(f"default_fps must be a positive number, got {default_fps!r}")
     try:
-        empty = path.stat().st_size == 0
+        if path.stat().st_size == 0:
+            raise MotionFileError("empty file")
     except OSError as exc:
         raise MotionFileError(f"cannot read NPY file: {exc}") from exc
-    if empty:
-        raise MotionFileError("empty file")
     array = load_array(path, mmap_mode="r")
     shape, dtype = tuple(int(n) for n in array.shape), array.dtype
     del array  # release the memory map; only the header was needed
