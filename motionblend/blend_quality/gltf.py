@@ -6,20 +6,18 @@ step between the key times of its longest input), from its first to its last key
 channel (translation, rotation, scale) is interpolated as its sampler says: STEP, LINEAR (slerp
 for rotations) or CUBICSPLINE (Hermite, with the tangents scaled by the key interval). Each node's
 world transform is its parent's times its own translation @ rotation @ scale (or `matrix`), and
-a joint's position is the origin of its world transform, in metres as glTF stores them.
+a joint's position is the origin of its world transform, in metres as glTF stores them. The
+container and document are read by the catalog's reader (`workspace.mocap.gltf.load`).
 """
 
-import base64
-import binascii
-import json
-import struct
+import io
 
 import numpy as np
 
-from blend_quality.positions import PositionsError, checked, content_of, round_fps
+from blend_quality.positions import PositionsError, checked, content_of
+from workspace.mocap import gltf as mocap_gltf
+from workspace.mocap.base import MotionFileError, round_fps
 
-_GLB_MAGIC = b"glTF"
-_CHUNK_JSON, _CHUNK_BIN = 0x4E4F534A, 0x004E4942
 _COMPONENTS = {  # componentType -> (dtype, divisor when normalized)
     5120: ("<i1", 127.0),
     5121: ("<u1", 255.0),
@@ -40,46 +38,16 @@ def gltf_positions(source, *, resources=None):
     """
     data = content_of(source)
     try:
-        document, binary = _load(data)
+        _, document, chunk = mocap_gltf.load(io.BytesIO(data), len(data))
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
+    binary = None if chunk is None else data[chunk[0] : chunk[0] + chunk[1]]
+    try:
         return _positions(document, _Buffers(document, binary, resources))
     except PositionsError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise PositionsError(f"malformed glTF: {type(exc).__name__}: {exc}") from exc
-
-
-def _load(data: bytes) -> tuple[dict, bytes | None]:
-    if data[:4] != _GLB_MAGIC:
-        return _json(data), None
-    if len(data) < 12:
-        raise PositionsError("truncated GLB file")
-    _, version, length = struct.unpack_from("<4sII", data)
-    if version != 2 or length > len(data):
-        raise PositionsError(f"truncated or unsupported GLB: version {version}, {length} bytes")
-    offset, document, binary = 12, None, None
-    while offset + 8 <= length:
-        size, kind = struct.unpack_from("<II", data, offset)
-        chunk = data[offset + 8 : offset + 8 + size]
-        if len(chunk) != size:
-            raise PositionsError("truncated GLB file: a chunk runs past the end")
-        if kind == _CHUNK_JSON and document is None:
-            document = _json(chunk.rstrip(b"\x00"))
-        elif kind == _CHUNK_BIN and binary is None:
-            binary = chunk
-        offset += 8 + size
-    if document is None:
-        raise PositionsError("GLB file has no JSON chunk")
-    return document, binary
-
-
-def _json(data: bytes) -> dict:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PositionsError(f"corrupt glTF JSON: {exc}") from exc
-    if not isinstance(document, dict) or "asset" not in document:
-        raise PositionsError("not a glTF document (no 'asset')")
-    return document
 
 
 class _Buffers:
@@ -97,13 +65,10 @@ class _Buffers:
                     raise PositionsError(f"buffer {index} has no URI and there is no GLB chunk")
                 self.loaded[index] = self.binary
             elif uri.startswith("data:"):
-                header, _, payload = uri.partition(",")
-                if not header.endswith(";base64"):
-                    raise PositionsError(f"buffer {index}: data URI is not base64")
                 try:
-                    self.loaded[index] = base64.b64decode(payload, validate=True)
-                except binascii.Error as exc:
-                    raise PositionsError(f"buffer {index}: bad base64 ({exc})") from None
+                    self.loaded[index] = mocap_gltf.data_uri_bytes(uri)
+                except ValueError as exc:
+                    raise PositionsError(f"buffer {index}: {exc}") from None
             elif self.resources is None:
                 raise PositionsError(f"buffer {index} is an external file ({uri}): not read")
             else:

@@ -6,7 +6,8 @@ local folder or a bucket alike) and returns `Positions`, float64, in the file's 
 - NPY: a (T, J, 3) array as is (pickles refused). The rate is not in the file (see the caller).
 - TRC: the marker coordinates of every data row; an empty cell (a marker lost for a few frames)
   is filled by linear interpolation over time; a marker with no coordinate at all is an error.
-- BVH: forward kinematics of the MOTION section, vectorised over frames: a joint's local
+- BVH: read by the catalog's reader (`workspace.mocap.bvh`: skeleton and channel values), then
+  forward kinematics of the MOTION section, vectorised over frames: a joint's local
   transform is its OFFSET plus its position channels (the root's translation) and the product
   of its rotation channels in the order they are declared (degrees, intrinsic:
   `Zrotation Xrotation Yrotation` is Rz @ Rx @ Ry); world = parent world @ local. Joints are
@@ -17,18 +18,16 @@ Anything that cannot be read as positions raises PositionsError with the reason.
 """
 
 import io
-import json
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from workspace.mocap import bvh, npy, trc
+from workspace.mocap.base import MotionFileError, round_fps
+
 _AXES = {"x": 0, "y": 1, "z": 2}
 _CHANNEL_KINDS = ("position", "rotation")
-_MOTION_RE = re.compile(rb"^[ \t]*MOTION[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
-_FRAMES_RE = re.compile(rb"\s*Frames\s*:\s*(\S+)[ \t]*\r?\n", re.IGNORECASE)
-_FRAME_TIME_RE = re.compile(rb"\s*Frame\s+Time\s*:\s*(\S+)[ \t]*(\r?\n|$)", re.IGNORECASE)
 
 
 class PositionsError(ValueError):
@@ -102,25 +101,15 @@ def checked(positions: np.ndarray, fps: float | None, names=None) -> Positions:
     return Positions(positions, fps, tuple(names) if names is not None else None)
 
 
-def round_fps(fps: float) -> float:
-    """Snap a rate within 0.01 of an integer to it (1 / 0.0083333 -> 120), as the catalog does."""
-    nearest = round(fps)
-    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
-
-
 # -- NPY -----------------------------------------------------------------------------------------
 
 
 def npy_positions(source) -> Positions:
     """A (T, J, 3) .npy array as float64 positions."""
     try:
-        array = np.load(io.BytesIO(content_of(source)), allow_pickle=False)
-    except PositionsError:
-        raise
-    except (ValueError, EOFError, OSError, TypeError) as exc:
-        raise PositionsError(f"not a loadable .npy array: {exc}") from exc
-    if not isinstance(array, np.ndarray):  # an .npz archive
-        raise PositionsError("not a .npy array (an .npz archive or other container)")
+        array = npy.load_array(io.BytesIO(content_of(source)))
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
     if array.ndim != 3 or array.shape[2] != 3:
         raise PositionsError(f"array of shape {array.shape} is not joint positions (T, J, 3)")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
@@ -133,50 +122,22 @@ def npy_positions(source) -> Positions:
 
 def trc_positions(source) -> Positions:
     """Marker positions of a TRC file (units as the file states), gaps interpolated."""
-    lines = _decode(content_of(source)).splitlines()
-    if len(lines) < 5 or not lines[0].lstrip("\ufeff").startswith("PathFileType"):
-        raise PositionsError("not a TRC file: line 1 does not start with PathFileType")
-    fields = dict(zip(lines[1].split(), lines[2].split(), strict=False))
+    fh = io.BytesIO(content_of(source))
     try:
-        rate = float(fields["DataRate"])
-        markers = int(float(fields["NumMarkers"]))
-    except (KeyError, ValueError) as exc:
-        raise PositionsError(f"malformed TRC header: no usable {exc}") from None
-    if not (math.isfinite(rate) and rate > 0) or markers <= 0:
-        raise PositionsError(f"malformed TRC header: DataRate {rate}, NumMarkers {markers}")
-    names = _marker_names(lines[3], markers)
-    width = 3 * markers
-    rows = []
-    for number, line in enumerate(lines[5:], start=6):
-        if not line.strip():
-            continue
-        cells = line.split("\t") if "\t" in line else line.split()
-        coords = cells[2 : 2 + width]
-        try:
-            row = [float(cell) if cell.strip() else math.nan for cell in coords]
-        except ValueError:
-            raise PositionsError(f"TRC line {number}: a coordinate is not a number") from None
-        rows.append(row + [math.nan] * (width - len(row)))
-    if not rows:
+        header = trc.read_header(fh)
+        if header.markers == 0:
+            raise PositionsError("malformed TRC header: NumMarkers is 0, nothing to measure")
+        values = trc.read_coordinates(fh, header.markers)
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
+    if not values.shape[0]:
         raise PositionsError("TRC file has no data rows")
-    values = np.asarray(rows, dtype=np.float64)
+    names = header.marker_names
+    if len(names) != header.markers:
+        names = [f"marker{i + 1}" for i in range(header.markers)]
     _fill_gaps(values, names)
-    return checked(values.reshape(len(rows), markers, 3), round_fps(rate), names)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _marker_names(line: str, markers: int) -> list[str]:
-    cells = line.split("\t") if "\t" in line else line.split()
-    names = [cell.strip() for cell in cells[2:] if cell.strip()]
-    if len(names) != markers:
-        return [f"marker{i + 1}" for i in range(markers)]
-    return names
+    positions = values.reshape(values.shape[0], header.markers, 3)
+    return checked(positions, round_fps(header.rate), names)
 
 
 def _fill_gaps(values: np.ndarray, names: list[str]) -> None:
@@ -195,20 +156,6 @@ def _fill_gaps(values: np.ndarray, names: list[str]) -> None:
 # -- BVH -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Skeleton:
-    """A BVH hierarchy: joints in file order (parents before children)."""
-
-    names: tuple[str, ...]
-    parents: tuple[int, ...]  # -1 for a root
-    offsets: np.ndarray  # (J, 3)
-    channels: tuple[tuple[str, ...], ...]  # per joint, e.g. ("Zrotation", "Xrotation", ...)
-
-    @property
-    def channel_count(self) -> int:
-        return sum(len(c) for c in self.channels)
-
-
 def bvh_positions(source) -> Positions:
     """World joint positions of a BVH file by forward kinematics (units of its OFFSETs)."""
     skeleton, values, frame_time = parse_bvh(source)
@@ -216,117 +163,41 @@ def bvh_positions(source) -> Positions:
     return checked(positions, round_fps(1.0 / frame_time), skeleton.names)
 
 
-def parse_bvh(source) -> tuple[Skeleton, np.ndarray, float]:
-    """(skeleton, channel values (T, C), frame time in seconds) of a BVH file."""
-    data = content_of(source)
-    motion = _MOTION_RE.search(data)
-    if motion is None:
-        raise PositionsError("not a BVH file: no MOTION line")
-    skeleton = _parse_hierarchy(_decode(data[: motion.start()]).splitlines())
-    frames_match = _FRAMES_RE.match(data, motion.end())
-    time_match = frames_match and _FRAME_TIME_RE.match(data, frames_match.end())
-    if not time_match:
-        raise PositionsError("BVH MOTION section lacks its 'Frames:' and 'Frame Time:' lines")
+def parse_bvh(source) -> tuple[bvh.Skeleton, np.ndarray, float]:
+    """(skeleton, channel values (T, C), frame time in seconds) of a BVH file, read by the
+    catalog's BVH reader, with what forward kinematics needs checked."""
+    fh = io.BytesIO(content_of(source))
     try:
-        frames = int(frames_match.group(1))
-        frame_time = float(time_match.group(1))
-    except ValueError:
-        raise PositionsError("BVH 'Frames:' or 'Frame Time:' is not a number") from None
-    if frames <= 0 or not (math.isfinite(frame_time) and frame_time > 0):
-        raise PositionsError(f"BVH has {frames} frames of {frame_time} s: nothing to measure")
-    values = _motion_values(data[time_match.end() :], skeleton.channel_count)
-    if values.shape[0] < frames:
-        raise PositionsError(
-            f"truncated BVH file: {values.shape[0]} motion lines, header says {frames}"
-        )
-    return skeleton, values[:frames], frame_time
+        header = bvh.read_header(fh)
+        if header.frames <= 0:
+            raise PositionsError(f"BVH has {header.frames} frames: nothing to measure")
+        _check_movable(header.skeleton)
+        return header.skeleton, bvh.read_motion(fh, header), header.frame_time
+    except MotionFileError as exc:
+        raise PositionsError(str(exc)) from exc
 
 
-def _motion_values(data: bytes, channels: int) -> np.ndarray:
-    if channels == 0:
-        raise PositionsError("BVH hierarchy declares no channels")
-    try:
-        values = np.loadtxt(io.BytesIO(data), dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        raise PositionsError(f"BVH motion data is malformed: {exc}") from None
-    if values.size and values.shape[1] != channels:
-        raise PositionsError(
-            f"BVH motion lines hold {values.shape[1]} values, the hierarchy {channels} channels"
-        )
-    return values.reshape(-1, channels)
+def _check_movable(skeleton: bvh.Skeleton) -> None:
+    """Every joint has a finite OFFSET and only position or rotation channels."""
+    for name, offset, channels in zip(
+        skeleton.names, skeleton.offsets, skeleton.channels, strict=True
+    ):
+        if offset is None or not all(map(math.isfinite, offset)):
+            raise PositionsError(f"malformed BVH hierarchy: joint {name!r} has no finite OFFSET")
+        unknown = [c for c in channels if _channel(c) is None]
+        if unknown:
+            raise PositionsError(
+                f"malformed BVH hierarchy: bad CHANNELS line of joint {name!r}: {unknown[0]!r}"
+            )
 
 
-def _parse_hierarchy(lines: list[str]) -> Skeleton:
-    names, parents, offsets, channels = [], [], [], []
-    stack: list[int] = []  # open blocks: a joint index, or -1 for an End Site
-    pending: int | None = None  # block declared on this or the previous line, awaiting "{"
-    lines = [line.strip() for line in lines if line.strip()]
-    if not lines or lines[0].upper() != "HIERARCHY":
-        raise PositionsError("not a BVH file: it does not start with HIERARCHY")
-    for number, line in enumerate(lines[1:], start=2):
-        keyword = line.split(None, 1)[0].upper()
-        if keyword in ("ROOT", "JOINT"):
-            if (keyword == "JOINT") != bool(stack) or (stack and stack[-1] < 0):
-                raise PositionsError(f"malformed BVH hierarchy: misplaced {keyword} ({number})")
-            name = line.split(None, 1)[1].rstrip("{").strip() if " " in line else ""
-            pending = len(names)
-            names.append(name)
-            parents.append(stack[-1] if stack else -1)
-            offsets.append(None)
-            channels.append(())
-        elif keyword == "END":
-            pending = -1
-        elif keyword != "{" and set(line) <= set("} \t"):
-            for _ in range(line.count("}")):
-                if not stack:
-                    raise PositionsError(f"malformed BVH hierarchy: unmatched '}}' ({number})")
-                stack.pop()
-            continue
-        elif keyword == "OFFSET":
-            values = _numbers(line, 3, number)
-            if stack and stack[-1] >= 0:
-                offsets[stack[-1]] = values
-            continue
-        elif keyword == "CHANNELS":
-            parts = line.split()[1:]
-            if not stack or stack[-1] < 0 or not parts:
-                raise PositionsError(f"malformed BVH hierarchy: misplaced CHANNELS ({number})")
-            declared = [name.lower() for name in parts[1:]]
-            if str(len(declared)) != parts[0] or not all(map(_known_channel, declared)):
-                raise PositionsError(f"malformed BVH hierarchy: bad CHANNELS line ({number})")
-            channels[stack[-1]] = tuple(declared)
-            continue
-        elif keyword != "{":
-            raise PositionsError(f"malformed BVH hierarchy: unexpected {line[:40]!r} ({number})")
-        if line.endswith("{"):
-            if pending is None:
-                raise PositionsError(f"malformed BVH hierarchy: '{{' opens nothing ({number})")
-            stack.append(pending)
-            pending = None
-    if stack or not names:
-        raise PositionsError("malformed BVH hierarchy: unclosed blocks or no ROOT")
-    missing = [name for name, offset in zip(names, offsets, strict=True) if offset is None]
-    if missing:
-        raise PositionsError(f"malformed BVH hierarchy: joint {missing[0]!r} has no OFFSET")
-    return Skeleton(tuple(names), tuple(parents), np.array(offsets), tuple(channels))
+def _channel(name: str) -> tuple[int, bool] | None:
+    """(axis, is a rotation) of a channel name such as `Zrotation`; None if it is neither."""
+    axis, kind = _AXES.get(name[:1].lower()), name[1:].lower()
+    return None if axis is None or kind not in _CHANNEL_KINDS else (axis, kind == "rotation")
 
 
-def _known_channel(name: str) -> bool:
-    return len(name) > 1 and name[0] in _AXES and name[1:] in _CHANNEL_KINDS
-
-
-def _numbers(line: str, count: int, number: int) -> list[float]:
-    parts = line.split()[1:]
-    try:
-        values = [float(part) for part in parts]
-    except ValueError:
-        values = []
-    if len(values) != count or not all(map(math.isfinite, values)):
-        raise PositionsError(f"malformed BVH hierarchy: bad {line.split()[0]} ({number})")
-    return values
-
-
-def forward_kinematics(skeleton: Skeleton, values: np.ndarray) -> np.ndarray:
+def forward_kinematics(skeleton: bvh.Skeleton, values: np.ndarray) -> np.ndarray:
     """World positions (T, J, 3) of every joint for channel values (T, C), vectorised over T.
 
     A joint's world rotation is its parent's turned by each of its rotation channels in turn
@@ -338,14 +209,15 @@ def forward_kinematics(skeleton: Skeleton, values: np.ndarray) -> np.ndarray:
     channel_rows = np.ascontiguousarray(values.T)  # (C, T)
     radians = np.radians(channel_rows)
     cos, sin = np.cos(radians), np.sin(radians)
+    offsets = np.asarray(skeleton.offsets, dtype=np.float64)
     world: list[np.ndarray | None] = []  # per joint: world rotation (3, 3, T), None = identity
     positions = np.empty((len(skeleton.names), 3, frames))
     column = 0
     for joint, parent in enumerate(skeleton.parents):
-        translation, turns = skeleton.offsets[joint][:, None], []  # (3, 1) or (3, T)
+        translation, turns = offsets[joint][:, None], []  # (3, 1) or (3, T)
         for channel in skeleton.channels[joint]:
-            axis = _AXES[channel[0]]
-            if channel[1:] == "position":
+            axis, is_rotation = _channel(channel)
+            if not is_rotation:
                 translation = (
                     np.repeat(translation, frames, axis=1)
                     if translation.shape[1] == 1
@@ -387,12 +259,9 @@ def _turn(matrix: np.ndarray, axis: int, cos: np.ndarray, sin: np.ndarray) -> No
 
 
 def sidecar_fps(source) -> float | None:
-    """The positive `fps` of a JSON sidecar or blend manifest (bytes or a binary file object)."""
+    """The positive `fps` of a JSON sidecar or blend manifest (bytes or a binary file object),
+    read as the catalog reads an NPY sidecar; None when it has none."""
     try:
-        document = json.loads(content_of(source))
-    except (PositionsError, ValueError):
+        return npy.sidecar_fps(content_of(source))
+    except ValueError:  # PositionsError (empty) included
         return None
-    fps = document.get("fps") if isinstance(document, dict) else None
-    if isinstance(fps, bool) or not isinstance(fps, int | float):
-        return None
-    return float(fps) if math.isfinite(fps) and fps > 0 else None

@@ -159,6 +159,30 @@ def test_reading_stops_at_the_header(tmp_path, monkeypatch):
     assert bytes_read < header_bytes + 64 * 1024  # at most one read buffer past the header
 
 
+def test_header_gives_the_skeleton_and_motion_gives_the_channel_values():
+    fh = io.BytesIO(bvh_text(frames=4).encode() + b"9 " * CHANNELS + b"\n")  # one line extra
+    header = bvh.read_header(fh)
+    skeleton = header.skeleton
+    assert skeleton.names == ("Hips", "Spine", "rig:Head")
+    assert skeleton.parents == (-1, 0, 1)
+    assert skeleton.offsets == ((0.0, 0.0, 0.0), (0.0, 10.0, 0.0), (0.0, 5.0, 0.0))
+    assert skeleton.channels[1] == ("Zrotation", "Xrotation", "Yrotation")
+    assert (header.frames, header.frame_time, skeleton.channel_count) == (4, 0.0083333, 12)
+    values = bvh.read_motion(fh, header)
+    assert values.shape == (4, 12)  # the line past `Frames:` is dropped
+    assert values[3, 0] == pytest.approx(0.3) and values[0, 11] == pytest.approx(1.1)
+
+
+def test_motion_lines_shorter_than_frames_or_channels_raise():
+    text = bvh_text(frames=5, data_lines=3)
+    fh = io.BytesIO(text.encode())
+    with pytest.raises(MotionFileError, match="3 motion lines, header says 5"):
+        bvh.read_motion(fh, bvh.read_header(fh))
+    fh = io.BytesIO(text.rstrip("\n").rsplit(" ", 1)[0].encode())  # last line one value short
+    with pytest.raises(MotionFileError, match="malformed"):
+        bvh.read_motion(fh, bvh.read_header(fh))
+
+
 BAD_FILES = {
     "zero_bytes": b"",
     "whitespace_only": b"\n\n  \n",

@@ -1,5 +1,7 @@
 """TRC reader: generated files with known answers, corrupt files, and the real samples."""
 
+import io
+import math
 import re
 from pathlib import Path
 
@@ -40,6 +42,18 @@ def write(tmp_path: Path, text: str | bytes, name="markers.trc") -> Path:
     path = tmp_path / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
     return path
+
+
+def test_header_and_coordinates_with_empty_cells_as_nan():
+    text = trc_text(frames=3, rate=50.0).replace("\t1.00000\t2.00000\t", "\t\t\t", 1)
+    fh = io.BytesIO(text.encode())
+    header = trc.read_header(fh)
+    assert (header.rate, header.frames, header.markers) == (50.0, 3, 3)
+    assert header.marker_names == MARKERS and header.fields["Units"] == "m"
+    values = trc.read_coordinates(fh, header.markers)
+    assert values.shape == (3, 9)
+    assert math.isnan(values[0, 1]) and math.isnan(values[0, 2]) and values[0, 3] == 3.0
+    assert values[2, 8] == pytest.approx(8.02)
 
 
 def test_generated_trc_known_answers(tmp_path):

@@ -3,6 +3,9 @@
 `read_metadata(path)` picks the reader by the file's lower-case suffix and returns a
 `base.MotionMetadata`; every reader raises `base.MotionFileError` for a file it cannot read.
 Readers are imported on first use, so reading BVH files never imports numpy or pygltflib.
+Each format's module is the one place that format is parsed: the blend metrics
+(`blend_quality.positions`) read frames through it too (bvh.read_header/read_motion,
+trc.read_header/read_coordinates, npy.load_array/sidecar_fps, gltf.load).
 """
 
 from pathlib import Path

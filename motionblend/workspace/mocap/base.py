@@ -1,13 +1,20 @@
-"""What every motion-file reader returns, and the error it raises for a file it cannot read.
+"""What every motion-file reader returns, the error it raises for a file it cannot read, and
+how every format's frame rate is rounded.
 
-Readers extract metadata only (frames, joints, fps, duration and per-format details) without
-decoding whole animations, so a catalog sync costs little per file.
+`read_metadata` readers extract metadata only (frames, joints, fps, duration and per-format
+details) without decoding whole animations, so a catalog sync costs little per file.
 """
 
 from dataclasses import dataclass, field
 
 STATUS_OK = "ok"
 STATUS_UNSUPPORTED = "unsupported"
+
+
+def round_fps(fps: float) -> float:
+    """Snap a rate within 0.01 of an integer to it (1 / 0.0083333 -> 120, 23.99999 -> 24)."""
+    nearest = round(fps)
+    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
 
 
 class MotionFileError(Exception):

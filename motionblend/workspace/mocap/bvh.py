@@ -1,18 +1,19 @@
-"""Metadata of Biovision Hierarchy (.bvh) motion files.
+"""Biovision Hierarchy (.bvh) motion files: the catalog's metadata, and the motion's values.
 
 A BVH file is a HIERARCHY section (the skeleton: ROOT and JOINT entries with OFFSET and CHANNELS,
 closed by End Site leaves), then a MOTION section whose `Frames:` and `Frame Time:` lines precede
-one text line of channel values per frame. Everything the catalog needs is in the header, so this
-reader parses the hierarchy, reads `Frames:` and `Frame Time:` and stops there: the motion data
-lines (the bulk of the file) are never read.
+one text line of channel values per frame. `read_header` parses the hierarchy, reads `Frames:` and
+`Frame Time:` and stops there, so the catalog's `read_metadata` never reads the motion data lines
+(the bulk of the file); `read_motion` reads them, for the blend metrics' forward kinematics.
 """
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workspace.mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata, round_fps
 
 FILE_FORMAT = "bvh"
 
@@ -21,6 +22,33 @@ _MAX_LINE_BYTES = 64 * 1024
 
 _FRAMES_RE = re.compile(r"^Frames\s*:\s*(\S+)\s*$", re.IGNORECASE)
 _FRAME_TIME_RE = re.compile(r"^Frame\s+Time\s*:\s*(\S+)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """The HIERARCHY: ROOT and JOINT entries in file order, parents before children.
+
+    End Sites are not joints. Values are as the file declares them: a joint without an OFFSET
+    line has offset None, one without CHANNELS no channels.
+    """
+
+    names: tuple[str, ...]
+    parents: tuple[int, ...]  # index of each joint's parent, -1 for the root
+    offsets: tuple[tuple[float, float, float] | None, ...]
+    channels: tuple[tuple[str, ...], ...]  # per joint, in order, e.g. ("Zrotation", ...)
+
+    @property
+    def channel_count(self) -> int:
+        return sum(len(c) for c in self.channels)
+
+
+@dataclass(frozen=True)
+class Header:
+    """Everything before the motion data lines."""
+
+    skeleton: Skeleton
+    frames: int  # as `Frames:` states (>= 0)
+    frame_time: float  # seconds, as `Frame Time:` states (> 0)
 
 
 def read_metadata(path: Path, **kw) -> MotionMetadata:
@@ -40,33 +68,57 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
         if path.stat().st_size == 0:
             raise MotionFileError("empty file")
         with path.open("rb") as fh:
-            header = _read_header(fh)
+            header = read_header(fh)
     except OSError as exc:
         raise MotionFileError(f"cannot read BVH file: {exc}") from exc
 
-    frames, frame_time = header["frames"], header["frame_time"]
-    fps = _round_fps(1.0 / frame_time)
-    joints = header["joints"]
+    frames, skeleton = header.frames, header.skeleton
+    fps = round_fps(1.0 / header.frame_time)
     return MotionMetadata(
         file_format=FILE_FORMAT,
         frame_count=frames,
-        joint_count=len(joints),
+        joint_count=len(skeleton.names),
         fps=fps,
         duration_seconds=frames / fps,
         details={
-            "root_name": joints[0]["joint"],
-            "joint_names": [j["joint"] for j in joints],
-            "channel_count": sum(len(j["channels"]) for j in joints),
-            "joint_channels": joints,
-            "frame_time": frame_time,
+            "root_name": skeleton.names[0],
+            "joint_names": list(skeleton.names),
+            "channel_count": skeleton.channel_count,
+            "joint_channels": [
+                {"joint": name, "channels": list(channels)}
+                for name, channels in zip(skeleton.names, skeleton.channels, strict=True)
+            ],
+            "frame_time": header.frame_time,
         },
     )
 
 
-def _round_fps(fps: float) -> float:
-    """Snap fps to the nearest integer when it is within 0.01 of it (1 / 0.0083333 -> 120)."""
-    nearest = round(fps)
-    return float(nearest) if abs(fps - nearest) <= 0.01 else fps
+def read_motion(fh: BinaryIO, header: Header):
+    """The channel values of the motion lines, float64 (frames, channels), in declared order.
+
+    `fh` is where `read_header` left it. Lines past the `Frames:` count are read but dropped.
+    Raises MotionFileError when the hierarchy declares no channels, when a line is not numbers
+    or holds another number of values than there are channels, and for fewer lines than frames.
+    """
+    import numpy as np  # here, not above: the catalog's header reads never load numpy
+
+    channels = header.skeleton.channel_count
+    if channels == 0:
+        raise MotionFileError("BVH hierarchy declares no channels")
+    try:
+        values = np.loadtxt(fh, dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise MotionFileError(f"BVH motion data is malformed: {exc}") from None
+    if values.size and values.shape[1] != channels:
+        raise MotionFileError(
+            f"BVH motion lines hold {values.shape[1]} values, the hierarchy {channels} channels"
+        )
+    values = values.reshape(-1, channels)
+    if values.shape[0] < header.frames:
+        raise MotionFileError(
+            f"truncated BVH file: {values.shape[0]} motion lines, header says {header.frames}"
+        )
+    return values[: header.frames]
 
 
 def _lines(fh: BinaryIO):
@@ -90,10 +142,11 @@ def _lines(fh: BinaryIO):
             yield number, text
 
 
-def _read_header(fh: BinaryIO) -> dict:
+def read_header(fh: BinaryIO) -> Header:
     """Parse HIERARCHY, `Frames:` and `Frame Time:`; stop reading right after `Frame Time:`.
 
-    Returns {"joints": [{"joint", "channels"}, ...], "frames": int, "frame_time": float}.
+    Raises MotionFileError for a malformed or truncated hierarchy, or a missing or invalid
+    `Frames:` / `Frame Time:` line.
     """
     lines = _lines(fh)
     first = next(lines, None)
@@ -104,7 +157,7 @@ def _read_header(fh: BinaryIO) -> dict:
             f"not a BVH file: line {first[0]} is {first[1][:40]!r}, not HIERARCHY"
         )
 
-    joints = _parse_hierarchy(lines)
+    skeleton = _parse_hierarchy(lines)
 
     frames = frame_time = None
     for number, text in lines:
@@ -127,14 +180,17 @@ def _read_header(fh: BinaryIO) -> dict:
         raise MotionFileError("truncated BVH file: MOTION section has no 'Frames:' line")
     if frame_time is None:
         raise MotionFileError("truncated BVH file: MOTION section has no 'Frame Time:' line")
-    return {"joints": joints, "frames": frames, "frame_time": frame_time}
+    return Header(skeleton, frames, frame_time)
 
 
-def _parse_hierarchy(lines) -> list[dict]:
+def _parse_hierarchy(lines) -> Skeleton:
     """Consume the lines of the HIERARCHY section up to and including MOTION."""
-    joints: list[dict] = []
-    stack: list[dict | None] = []  # open blocks: a joint dict, or None for an End Site
-    pending: dict | None | bool = False  # declared block awaiting its "{" (False: none)
+    names: list[str] = []
+    parents: list[int] = []
+    offsets: list[tuple[float, float, float] | None] = []
+    channels: list[tuple[str, ...] | None] = []
+    stack: list[int | None] = []  # open blocks: a joint index, or None for an End Site
+    pending: int | None | bool = False  # declared block awaiting its "{" (False: none)
 
     def open_block(number: int) -> None:
         nonlocal pending
@@ -144,7 +200,8 @@ def _parse_hierarchy(lines) -> list[dict]:
         pending = False
 
     for number, text in lines:
-        keyword, rest = _split_keyword(text)
+        words = text.split(None, 1)  # the keyword and the (stripped) rest of the line
+        keyword, rest = words[0], words[1] if len(words) > 1 else ""
         keyword_upper = keyword.upper()
 
         if pending is not False and keyword != "{":
@@ -161,8 +218,11 @@ def _parse_hierarchy(lines) -> list[dict]:
             name = rest[:-1].strip() if opens else rest
             if not name:
                 raise MotionFileError(f"malformed BVH hierarchy: line {number}: unnamed joint")
-            pending = {"joint": name, "channels": None}
-            joints.append(pending)
+            pending = len(names)
+            names.append(name)
+            parents.append(stack[-1] if stack else -1)
+            offsets.append(None)
+            channels.append(None)
             if opens:
                 open_block(number)
         elif keyword_upper == "END":
@@ -188,11 +248,16 @@ def _parse_hierarchy(lines) -> list[dict]:
             values = rest.split()
             if not stack or len(values) != 3:
                 raise MotionFileError(f"malformed BVH hierarchy: line {number}: bad OFFSET")
-            for value in values:
-                _parse_number(value, float, "OFFSET", number)
+            try:
+                offset = tuple(map(float, values))
+            except ValueError:
+                for value in values:  # raises, naming the value
+                    _parse_number(value, float, "OFFSET", number)
+            if stack[-1] is not None:  # an End Site's offset places no joint
+                offsets[stack[-1]] = offset
         elif keyword_upper == "CHANNELS":
             parts = rest.split()
-            if not stack or stack[-1] is None or stack[-1]["channels"] is not None:
+            if not stack or stack[-1] is None or channels[stack[-1]] is not None:
                 raise MotionFileError(
                     f"malformed BVH hierarchy: line {number}: misplaced CHANNELS"
                 )
@@ -204,27 +269,20 @@ def _parse_hierarchy(lines) -> list[dict]:
                     f"malformed BVH hierarchy: line {number}: CHANNELS says {count} "
                     f"but lists {len(parts) - 1}"
                 )
-            stack[-1]["channels"] = parts[1:]
+            channels[stack[-1]] = tuple(parts[1:])
         elif keyword_upper == "MOTION":
             if stack:
                 raise MotionFileError(f"malformed BVH hierarchy: {len(stack)} unclosed block(s)")
-            if not joints:
+            if not names:
                 raise MotionFileError("malformed BVH hierarchy: no ROOT joint")
-            for joint in joints:
-                if joint["channels"] is None:
-                    joint["channels"] = []
-            return joints
+            return Skeleton(
+                tuple(names), tuple(parents), tuple(offsets), tuple(c or () for c in channels)
+            )
         else:
             raise MotionFileError(
                 f"malformed BVH hierarchy: line {number}: unexpected {text[:40]!r}"
             )
-    raise MotionFileError("truncated BVH file: hierarchy ends before MOTION")
-
-
-def _split_keyword(text: str) -> tuple[str, str]:
-    """Split a stripped line into its first word and the (stripped) rest."""
-    parts = text.split(None, 1)
-    return parts[0], parts[1] if len(parts) > 1 else ""
+    raise MotionFileError("truncated BVH file: the hierarchy ends with no MOTION line")
 
 
 def _parse_number(text: str, kind: type, what: str, number: int):

@@ -12,7 +12,9 @@ The document is read with the standard `json` module rather than pygltflib's loa
 turns every accessor and buffer view into a dataclass through dataclasses_json, which takes
 about 2 s for a 2 MB GLB with ~1400 accessors (json.loads: ~5 ms), too slow for a catalog that
 only needs a few fields. The GLB container is validated here (magic, version, declared length,
-chunk bounds) so truncated files are reported instead of silently half-read.
+chunk bounds) so truncated files are reported instead of silently half-read. `load` (the
+document and where the binary chunk is) and `data_uri_bytes` also serve the blend metrics, which
+decode whole animations.
 """
 
 import base64
@@ -28,7 +30,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from workspace.mocap.base import MotionFileError, MotionMetadata
+from workspace.mocap.base import MotionFileError, MotionMetadata, round_fps
 
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -59,15 +61,9 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 raise MotionFileError("empty file")
-            head = fh.read(12)
-            binary_chunk = None
-            if head[:4] == _GLB_MAGIC:
-                file_format = "glb"
-                document, binary_chunk = _load_glb(fh, head, size)
-            elif path.suffix.lower() == ".glb":
-                raise MotionFileError("not a GLB file: the header does not start with 'glTF'")
-            else:
-                file_format, document = "gltf", _parse_json(head + fh.read())
+            file_format, document, binary_chunk = load(
+                fh, size, glb_only=path.suffix.lower() == ".glb"
+            )
     except OSError as exc:
         raise MotionFileError(f"cannot read glTF file: {exc}") from exc
 
@@ -79,6 +75,36 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
         raise MotionFileError(f"cannot read glTF buffer data: {exc}") from exc
     except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
         raise MotionFileError(f"malformed glTF document: {type(exc).__name__}: {exc}") from exc
+
+
+def load(
+    fh: BinaryIO, size: int, *, glb_only: bool = False
+) -> tuple[str, dict, tuple[int, int] | None]:
+    """The format, JSON document and GLB binary chunk of a glTF file of `size` bytes at `fh`.
+
+    Returns ("glb", document, (file offset, length) of the binary chunk, None without one) for
+    a GLB container and ("gltf", document, None) for a JSON file; the binary chunk is not read.
+    With `glb_only` (a .glb file) content without the GLB magic is an error, not read as JSON.
+    Raises MotionFileError for a corrupt or truncated container and a document that is not a
+    JSON object with an `asset`.
+    """
+    head = fh.read(12)
+    if head[:4] == _GLB_MAGIC:
+        return "glb", *_load_glb(fh, head, size)
+    if glb_only:
+        raise MotionFileError("not a GLB file: the header does not start with 'glTF'")
+    return "gltf", _parse_json(head + fh.read()), None
+
+
+def data_uri_bytes(uri: str) -> bytes:
+    """The bytes of a base64 `data:` URI; ValueError (saying why) for any other."""
+    header, _, payload = uri.partition(",")
+    if not header.endswith(";base64"):
+        raise ValueError("data URI is not base64")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"bad base64 data URI ({exc})") from None
 
 
 def _load_glb(fh: BinaryIO, head: bytes, size: int) -> tuple[dict, tuple[int, int] | None]:
@@ -190,10 +216,10 @@ def _extract(document: dict, file_format: str, ctx: _Context) -> MotionMetadata:
         steps = np.diff(times) if times is not None else np.empty(0)
         steps = steps[steps > 0]
         if steps.size:
-            metadata.fps = _round_fps(1.0 / float(np.median(steps)))
+            metadata.fps = round_fps(1.0 / float(np.median(steps)))
             details["fps_source"] = "key_times"
         else:
-            metadata.fps = _round_fps((clip["keys"] - 1) / clip["duration"])
+            metadata.fps = round_fps((clip["keys"] - 1) / clip["duration"])
             details["fps_source"] = "key_count"
     return metadata
 
@@ -311,15 +337,11 @@ def _buffer_range(document: dict, buffer_index, start: int, length: int, ctx: _C
 
 def _data_uri(buffer_index: int, uri: str, ctx: _Context) -> bytes | None:
     if buffer_index not in ctx.data_uris:
-        header, _, payload = uri.partition(",")
         data = None
-        if not header.endswith(";base64"):
-            ctx.warnings.append(f"buffer {buffer_index}: data URI is not base64")
-        else:
-            try:
-                data = base64.b64decode(payload, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                ctx.warnings.append(f"buffer {buffer_index}: bad base64 data URI ({exc})")
+        try:
+            data = data_uri_bytes(uri)
+        except ValueError as exc:
+            ctx.warnings.append(f"buffer {buffer_index}: {exc}")
         ctx.data_uris[buffer_index] = data
     return ctx.data_uris[buffer_index]
 
@@ -352,9 +374,3 @@ def _first(values) -> float | None:
         return None
     value = float(values[0])
     return value if math.isfinite(value) else None
-
-
-def _round_fps(fps: float) -> float:
-    """Snap fps to the nearest integer when it is within 0.01 of it (23.99999 -> 24)."""
-    nearest = round(fps)
-    return float(nearest) if abs(fps - nearest) <= 0.01 else fps

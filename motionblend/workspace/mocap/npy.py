@@ -5,6 +5,7 @@ vectors (T frames of D numbers each, e.g. rotations or SMPL parameters; joints u
 is opened memory-mapped with pickles refused, so only the header is read and an object (pickled)
 array is rejected, never unpickled. A .npy file carries no frame rate: it comes from an optional
 sidecar `<stem>.json` holding `{"fps": <positive number>}`, else from the `default_fps` argument.
+`load_array` and `sidecar_fps` also serve the blend metrics, which read whole arrays from bytes.
 """
 
 import json
@@ -38,19 +39,9 @@ def read_metadata(path: Path, *, default_fps: float = DEFAULT_FPS, **kw) -> Moti
     try:
         if path.stat().st_size == 0:
             raise MotionFileError("empty file")
-        array = np.load(path, allow_pickle=False, mmap_mode="r")
-    except MotionFileError:
-        raise
     except OSError as exc:
         raise MotionFileError(f"cannot read NPY file: {exc}") from exc
-    except (ValueError, EOFError, TypeError) as exc:
-        raise MotionFileError(f"not a loadable .npy array: {exc}") from exc
-
-    if not isinstance(array, np.ndarray):  # np.load returns an NpzFile for a zip archive
-        close = getattr(array, "close", None)
-        if close is not None:
-            close()
-        raise MotionFileError("not a .npy array (an .npz archive or other container)")
+    array = load_array(path, mmap_mode="r")
     shape, dtype = tuple(int(n) for n in array.shape), array.dtype
     del array  # release the memory map; only the header was needed
 
@@ -84,26 +75,56 @@ def read_metadata(path: Path, *, default_fps: float = DEFAULT_FPS, **kw) -> Moti
     )
 
 
+def load_array(file, *, mmap_mode=None) -> np.ndarray:
+    """The array of a .npy file: a path (memory-mapped with `mmap_mode="r"`) or a binary file.
+
+    Pickles are refused, never loaded. Raises MotionFileError when the file cannot be read or
+    its content is not one .npy array (a .npz archive, a pickle, a cut header).
+    """
+    try:
+        array = np.load(file, allow_pickle=False, mmap_mode=mmap_mode)
+    except OSError as exc:
+        raise MotionFileError(f"cannot read NPY file: {exc}") from exc
+    except (ValueError, EOFError, TypeError) as exc:
+        raise MotionFileError(f"not a loadable .npy array: {exc}") from exc
+    if not isinstance(array, np.ndarray):  # np.load returns an NpzFile for a zip archive
+        close = getattr(array, "close", None)
+        if close is not None:
+            close()
+        raise MotionFileError("not a .npy array (an .npz archive or other container)")
+    return array
+
+
+def sidecar_fps(content: bytes) -> float:
+    """The `fps` of a JSON sidecar's content (or a blend manifest's): a positive number.
+
+    Raises ValueError saying why there is none, worded to follow "sidecar <name>".
+    """
+    try:
+        document = json.loads(content.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"is unreadable ({exc})") from None
+    if not isinstance(document, dict) or "fps" not in document:
+        raise ValueError("has no 'fps' key")
+    fps = document["fps"]
+    if not _is_positive_number(fps):
+        raise ValueError(f"fps {fps!r} is not a positive number")
+    return float(fps)
+
+
 def _sidecar_fps(path: Path, warnings: list[str]) -> tuple[float | None, str | None]:
     """fps from `<stem>.json` next to the array; None (with a warning) when absent or invalid."""
     sidecar = path.with_suffix(".json")
     if not sidecar.is_file():
         return None, None
     try:
-        content = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        warnings.append(f"sidecar {sidecar.name} is unreadable ({exc}); using the default fps")
-        return None, None
-    if not isinstance(content, dict) or "fps" not in content:
-        warnings.append(f"sidecar {sidecar.name} has no 'fps' key; using the default fps")
-        return None, None
-    fps = content["fps"]
-    if not _is_positive_number(fps):
-        warnings.append(
-            f"sidecar {sidecar.name} fps {fps!r} is not a positive number; using the default fps"
-        )
-        return None, None
-    return float(fps), "sidecar"
+        return sidecar_fps(sidecar.read_bytes()), "sidecar"
+    except OSError as exc:
+        reason = f"is unreadable ({exc})"
+    except ValueError as exc:
+        reason = str(exc)
+    warnings.append(f"sidecar {sidecar.name} {reason}; using the default fps")
+    return None, None
 
 
 def _is_positive_number(value) -> bool:

@@ -9,12 +9,15 @@ Layout (fields separated by tabs, sometimes padded with spaces or with empty tab
     line 5  X1  Y1  Z1  X2 ...
     then (after an optional blank line) one data row per frame: frame number, time, coordinates.
 
-Frames, markers and rate come from lines 2-3. The data rows are only counted (lines, not floats)
-to flag a file whose row count disagrees with NumFrames; only the first row's time is parsed.
+Frames, markers and rate come from lines 2-3 (`read_header`). For the catalog the data rows are
+only counted (lines, not floats) to flag a file whose row count disagrees with NumFrames; only the
+first row's time is parsed. `read_coordinates` reads them as numbers, for the blend metrics.
 """
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from workspace.mocap.base import MotionFileError, MotionMetadata
 
@@ -22,6 +25,17 @@ FILE_FORMAT = "trc"
 
 _HEADER_LINES = 5
 _MAX_LINE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Header:
+    """What lines 1-5 state."""
+
+    fields: dict[str, str]  # the names of line 2 -> the values of line 3, as written
+    rate: float  # DataRate (> 0)
+    frames: int  # NumFrames
+    markers: int  # NumMarkers
+    marker_names: list[str]  # the names on line 4, after Frame# and Time
 
 
 def read_metadata(path: Path, **kw) -> MotionMetadata:
@@ -41,8 +55,7 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
         if path.stat().st_size == 0:
             raise MotionFileError("empty file")
         with path.open("rb") as fh:
-            header = [_decode(fh.readline(_MAX_LINE_BYTES)) for _ in range(_HEADER_LINES)]
-            fields = _header_fields(header)  # validate before touching the data rows
+            header = read_header(fh)  # validated before the data rows are touched
             data_rows = 0
             first_row = None
             for raw in fh:
@@ -53,14 +66,9 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
     except OSError as exc:
         raise MotionFileError(f"cannot read TRC file: {exc}") from exc
 
-    fps = _number(fields["DataRate"], "DataRate")
-    if not (math.isfinite(fps) and fps > 0):
-        raise MotionFileError(f"malformed TRC header: DataRate must be positive, got {fps}")
-    frames = _count(fields["NumFrames"], "NumFrames")
-    markers = _count(fields["NumMarkers"], "NumMarkers")
-
+    fields, fps, frames, markers = header.fields, header.rate, header.frames, header.markers
     warnings: list[str] = []
-    marker_names = _marker_names(header[3])
+    marker_names = header.marker_names
     if len(marker_names) != markers:
         warnings.append(f"line 4 names {len(marker_names)} markers but NumMarkers is {markers}")
     if data_rows != frames:
@@ -93,12 +101,51 @@ def read_metadata(path: Path, **kw) -> MotionMetadata:
     )
 
 
+def read_header(fh: BinaryIO) -> Header:
+    """Read and check the five header lines; `fh` is left at the first data row.
+
+    Raises MotionFileError when line 1 is not PathFileType, lines 2-3 lack DataRate, NumFrames
+    or NumMarkers, DataRate is not a positive number, or a count is not a whole number.
+    """
+    lines = [_decode(fh.readline(_MAX_LINE_BYTES)) for _ in range(_HEADER_LINES)]
+    fields = _header_fields(lines)
+    rate = _number(fields["DataRate"], "DataRate")
+    if not (math.isfinite(rate) and rate > 0):
+        raise MotionFileError(f"malformed TRC header: DataRate must be positive, got {rate}")
+    frames = _count(fields["NumFrames"], "NumFrames")
+    markers = _count(fields["NumMarkers"], "NumMarkers")
+    return Header(fields, rate, frames, markers, _marker_names(lines[3]))
+
+
+def read_coordinates(fh: BinaryIO, markers: int):
+    """The marker coordinates of the data rows after the header, float64 (rows, 3 * markers).
+
+    Blank lines are skipped; an empty or absent cell (a marker lost for a few frames) is NaN.
+    Raises MotionFileError for a cell that is not a number.
+    """
+    import numpy as np  # here, not above: the catalog's header reads never load numpy
+
+    width, rows = 3 * markers, []
+    for number, raw in enumerate(fh, start=_HEADER_LINES + 1):
+        line = _decode(raw).rstrip("\r\n")
+        if not line.strip():
+            continue
+        cells = line.split("\t") if "\t" in line else line.split()
+        coords = cells[2 : 2 + width]
+        try:
+            row = [float(cell) if cell.strip() else math.nan for cell in coords]
+        except ValueError:
+            raise MotionFileError(f"TRC line {number}: a coordinate is not a number") from None
+        rows.append(row + [math.nan] * (width - len(row)))
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), width)
+
+
 def _header_fields(header: list[str]) -> dict[str, str]:
     """Map the names of line 2 to the values of line 3 (split on any run of whitespace)."""
     if not header[0].lstrip("\ufeff").startswith("PathFileType"):
         raise MotionFileError("not a TRC file: line 1 does not start with PathFileType")
     if not header[2].strip():
-        raise MotionFileError("truncated TRC header: lines 2-3 (DataRate ...) are missing")
+        raise MotionFileError("malformed TRC header: lines 2-3 (DataRate ...) are missing")
     keys = header[1].split()
     if "DataRate" not in keys:
         raise MotionFileError("malformed TRC header: line 2 has no DataRate")
