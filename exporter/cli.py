@@ -14,7 +14,7 @@ from exporter import index as indices
 from exporter import pipeline
 from exporter.bulk import BulkOptions, BulkWriter, Counts, DeadLetters
 from exporter.clients import ClusterError, Credentials, connect
-from exporter.documents import DocumentBuilder
+from exporter.documents import DocumentBuilder, JsonRowBuilder
 from exporter.ndjson import write_bulk_file
 from exporter.source_duckdb import DuckDBSource, SourceError
 from exporter.state import DEFAULT_DIRECTORY, StateFile, target_key
@@ -143,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _batches(args, source, builder, dead, since_us, active_only):
-    pages = source.read(since_us, active_only=active_only, page_size=SOURCE_PAGE_SIZE)
+    """The source's rows as batches: documents written by the source's SQL when it can."""
+    read = source.read
+    if getattr(source, "writes_documents", False):
+        read, builder = source.read_documents, JsonRowBuilder()
+    pages = read(since_us, active_only=active_only, page_size=SOURCE_PAGE_SIZE)
     return pipeline.batches(pages, builder, args.batch_size, dead)
 
 

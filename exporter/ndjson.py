@@ -8,14 +8,11 @@ carries its external version, so replaying twice, or after the exporter ran, cha
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
-
 from exporter.bulk import Batch, Counts
 
 
 def write_bulk_file(path: str | Path, source_batches: Iterator[Batch], index: str) -> Counts:
     counts = Counts()
-    newline = orjson.OPT_APPEND_NEWLINE
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".partial")
@@ -24,9 +21,8 @@ def write_bulk_file(path: str | Path, source_batches: Iterator[Batch], index: st
             counts.read += len(batch.actions) + batch.invalid
             counts.dead_lettered += batch.invalid
             for action in batch.actions:
-                stream.write(orjson.dumps(action.metadata(index), option=newline))
+                stream.write(action.lines(index))
                 if action.source is not None:
-                    stream.write(orjson.dumps(action.source, option=newline))
                     counts.indexed += 1
                 else:
                     counts.deleted += 1

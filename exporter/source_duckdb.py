@@ -3,6 +3,11 @@
 Rows come ordered by watermark then id, timestamps converted to ISO 8601 UTC in SQL (no pytz
 or ICU needed), so the exporter's memory stays flat whatever the table's size: DuckDB streams
 the result and Python holds one page at a time.
+
+When every column already has its field's type (the usual case), `read_documents` has DuckDB
+write each document's JSON too (`to_json`, after the sort, so the sort moves the narrow
+columns, not the text), leaving Python one string per row instead of thirty values to convert
+and serialise: most of the exporter's time before.
 """
 
 import tempfile
@@ -63,6 +68,8 @@ class DuckDBSource:
         self.watermark_column = self._selection.watermark
         self.columns = [WATERMARK, *self._selection.columns]
         self.exact = self._selection.exact(self._types)
+        # True when SQL can write the documents: no value needs checking one by one.
+        self.writes_documents = set(self._selection.fields) <= self.exact
 
     def _expression(self, column: str) -> str:
         kind = self._types[column].upper()
@@ -99,6 +106,46 @@ class DuckDBSource:
         cursor.execute(
             f"SELECT {watermark} AS {WATERMARK}, {selected} FROM {self._from}{where} "
             f"ORDER BY 1, {_quote(self._selection.id)}",
+            parameters,
+        )
+        while page := cursor.fetchmany(page_size):
+            yield page
+        cursor.close()
+
+    def read_documents(
+        self, since_us: int | None = None, *, active_only: bool = False, page_size: int = 5000
+    ) -> Iterator[list[tuple]]:
+        """Like `read`, as pages of `(watermark_us, blend_id, gone, document_json)`.
+
+        `gone` (soft-deleted, or metrics no longer ok) rows have no document: they become
+        deletes. Only when `writes_documents`."""
+        if not self.writes_documents:
+            raise ValueError(f"{self.description}: some columns need checking in Python")
+        where, parameters = self._where(since_us, active_only)
+        selection = self._selection
+        gone = []
+        if selection.deleted:
+            gone.append(f"coalesce({_quote(selection.deleted)}, false)")
+        if selection.status:
+            ok = f"{_quote(selection.status)} = '{schema.EXPORTED_STATUS}'"
+            gone.append(f"NOT coalesce({ok}, false)")
+        fields = ", ".join(
+            f"{_quote(field)} := {self._expression(column)}"
+            for column, field in selection.fields.items()
+        )
+        watermark = f"epoch_us({_quote(self.watermark_column)})"
+        # A SELECT over an ordered subquery keeps its order (DuckDB's order preservation rules);
+        # JsonRowBuilder checks it anyway.
+        sorted_rows = (
+            f"SELECT {watermark} AS {WATERMARK}, {' OR '.join(gone) or 'false'} AS __gone, "
+            f"{', '.join(_quote(c) for c in selection.fields)} FROM {self._from}{where} "
+            f"ORDER BY 1, {_quote(selection.id)}"
+        )
+        cursor = self._connection.cursor()
+        cursor.execute(
+            f"SELECT {WATERMARK}, {_quote(selection.id)}, __gone, "
+            f"CASE WHEN NOT __gone THEN to_json(struct_pack({fields})) END "
+            f"FROM ({sorted_rows})",
             parameters,
         )
         while page := cursor.fetchmany(page_size):
