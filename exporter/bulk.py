@@ -1,7 +1,7 @@
 """Send one batch of actions as a ready `_bulk` body and classify every document's outcome.
 
-The body is the actions' NDJSON lines joined (`Action.lines`), sent with the official client's
-own `bulk` call; the response's items are read in order, one per action. This replaces the
+The body is the actions' NDJSON lines joined (see documents.py), sent with the official
+client's own `bulk` call; the response's items are read in order, one per action. This replaces the
 clients' `streaming_bulk` helper, which rebuilt and serialised every action line by line in
 Python: the largest part of the exporter's time (see README.md, Performance).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from exporter.clients import Cluster, ClusterError
-from exporter.documents import Action
+from exporter.documents import action_of
 from shared.http import RetryPolicy
 from shared.masking import log, mask, mask_exception
 
@@ -62,7 +62,7 @@ class Counts:
 @dataclass
 class Batch:
     number: int
-    actions: list[Action] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)  # each action's lines of the _bulk body
     last_watermark_us: int | None = None
     invalid: int = 0  # rows refused before sending (dead-lettered already)
 
@@ -123,11 +123,10 @@ def _reason(info: dict) -> str:
 
 
 class BulkWriter:
-    """Sends batches to one index as ready `_bulk` bodies; safe to call from threads."""
+    """Sends batches (their lines name the index) as `_bulk` bodies; safe to call from threads."""
 
-    def __init__(self, cluster: Cluster, index: str, options: BulkOptions, dead: DeadLetters):
+    def __init__(self, cluster: Cluster, options: BulkOptions, dead: DeadLetters):
         self.cluster = cluster
-        self.index = index
         self.options = options
         self.dead = dead
 
@@ -139,13 +138,12 @@ class BulkWriter:
         502/503/504. A batch gets at most `max_retries` rounds after the first, each after a
         backoff; then throttled documents count as failed and a failing request ends the run."""
         counts = Counts()
-        actions = batch.actions
-        bodies = [action.lines(self.index) for action in actions]
+        pending = batch.lines
         retry = self.options.retry
         rounds = 0
-        while actions:
-            actions, bodies, error = self._round(actions, bodies, counts)
-            if not actions:
+        while pending:
+            pending, error = self._round(pending, counts)
+            if not pending:
                 break
             rounds += 1
             where = self.cluster.where
@@ -156,28 +154,28 @@ class BulkWriter:
                         f"{rounds} times, last with {mask_exception(error)}; run the export "
                         "again later (nothing past the saved watermark is lost)"
                     ) from None
-                counts.failed += len(actions)
+                counts.failed += len(pending)
                 break
             wait = retry.wait_before_retry(rounds, None, self.options.rng)
             why = "throttled" if error is None else _status(error) or type(error).__name__
             log.warning(
-                f"bulk to {where}: {len(actions)} documents {why}; "
+                f"bulk to {where}: {len(pending)} documents {why}; "
                 f"retry {rounds} of {retry.max_retries} in {wait:.1f}s"
             )
             self.options.sleep(wait)
         acknowledged = counts.dead_lettered == 0 and counts.failed == 0 and batch.invalid == 0
         return BatchOutcome(batch.number, counts, acknowledged)
 
-    def _round(self, actions: list[Action], bodies: list[bytes], counts: Counts):
-        """One request per chunk; returns the actions (and bodies) to send again, and the
-        request error if there was one."""
-        again: list[Action] = []
-        again_bodies: list[bytes] = []
+    def _round(self, pending: list[bytes], counts: Counts):
+        """One request per chunk; returns the actions to send again and the request error,
+        if there was one."""
+        again: list[bytes] = []
         error = None
-        for start, end in _chunks(bodies, self.options.max_chunk_bytes):
+        for start, end in _chunks(pending, self.options.max_chunk_bytes):
+            sent = pending[start:end]
             if error is None:
                 try:
-                    response = self.cluster.bulk(b"".join(bodies[start:end]))
+                    response = self.cluster.bulk(b"".join(sent))
                 except Exception as failure:  # noqa: BLE001 - classified right below
                     if not _transient(failure):
                         raise ClusterError(
@@ -186,27 +184,24 @@ class BulkWriter:
                         ) from None
                     error = failure
             if error is not None:  # the cluster failed: this and the rest wait for a retry
-                again += actions[start:end]
-                again_bodies += bodies[start:end]
-                continue
-            for position in self._outcomes(actions[start:end], response, counts):
-                again.append(actions[start + position])
-                again_bodies.append(bodies[start + position])
-        return again, again_bodies, error
+                again += sent
+            else:
+                again += self._outcomes(sent, response, counts)
+        return again, error
 
-    def _outcomes(self, sent: list[Action], response: dict, counts: Counts) -> list[int]:
-        """Count each document's outcome; returns the positions to send again (throttled)."""
+    def _outcomes(self, sent: list[bytes], response: dict, counts: Counts) -> list[bytes]:
+        """Count each document's outcome; returns the actions to send again (throttled)."""
         items = response.get("items") or []
         if len(items) != len(sent):
             raise ClusterError(
                 f"{self.cluster.where} answered {len(items)} bulk items for {len(sent)} actions"
             )
-        if not response.get("errors") and all(action.op == "index" for action in sent):
+        if not response.get("errors") and not any("delete" in item for item in items):
             counts.indexed += len(sent)  # no item has an error: every document is indexed
             return []
         throttled = []
-        for position, (action, item) in enumerate(zip(sent, items, strict=True)):
-            op, info = next(iter(item.items()))
+        for lines, item in zip(sent, items, strict=True):
+            ((op, info),) = item.items()
             status = info.get("status", 500)
             if 200 <= status < 300:
                 if op == "delete":
@@ -216,12 +211,12 @@ class BulkWriter:
             elif status == 409 or (status == 404 and op == "delete"):
                 counts.skipped += 1
             elif status == 429:
-                throttled.append(position)
+                throttled.append(lines)
             elif status >= 500:
                 counts.failed += 1
             else:
                 counts.dead_lettered += 1
-                self.dead.write(_reason(info), action.bulk(self.index), status=status)
+                self.dead.write(_reason(info), action_of(lines), status=status)
         return throttled
 
 
