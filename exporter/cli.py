@@ -145,12 +145,15 @@ def main(argv: list[str] | None = None) -> int:
 def _batches(args, source, builder, dead, index, since_us, active_only):
     """The source's rows as batches of actions into `index`, their `_bulk` lines written by
     the source's SQL when it can, else built and checked here."""
-    options = {"active_only": active_only, "page_size": SOURCE_PAGE_SIZE}
     if getattr(source, "writes_documents", False):
-        pages = source.read_bulk_lines(index, since_us, **options)
+        # Pages of one batch: a worker waits for DuckDB to write one batch, not ten (measured
+        # at 1,000,000 rows, 1 worker: 12.6-13.8 s against 15.1-15.3 s with pages of 5,000).
+        pages = source.read_bulk_lines(
+            index, since_us, active_only=active_only, page_size=args.batch_size
+        )
         encode = SqlLines()
     else:
-        pages = source.read(since_us, **options)
+        pages = source.read(since_us, active_only=active_only, page_size=SOURCE_PAGE_SIZE)
 
         def encode(row):
             return builder.action(row).lines(index)
