@@ -171,7 +171,7 @@ class BulkWriter:
         if there was one."""
         again: list[bytes] = []
         error = None
-        for start, end in _chunks(pending, self.options.max_chunk_bytes):
+        for start, end in chunks(pending, self.options.max_chunk_bytes):
             sent = pending[start:end]
             if error is None:
                 try:
@@ -225,7 +225,7 @@ def _transient(error: BaseException) -> bool:
     return status in RETRYABLE_STATUSES if status is not None else _is_connection_error(error)
 
 
-def _chunks(bodies: list[bytes], max_bytes: int) -> list[tuple[int, int]]:
+def chunks(bodies: list[bytes], max_bytes: int) -> list[tuple[int, int]]:
     """(start, end) of consecutive runs of bodies under max_bytes (at least one body each)."""
     if sum(map(len, bodies)) <= max_bytes:
         return [(0, len(bodies))]  # the usual case: the batch is one request

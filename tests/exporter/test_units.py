@@ -7,7 +7,7 @@ import json
 import pytest
 
 from exporter import schema
-from exporter.bulk import _chunks
+from exporter.bulk import chunks
 from exporter.documents import WATERMARK, DocumentBuilder, InvalidRow, SqlLines, action_of
 from exporter.state import StateFile, target_key
 from exporter.watermark import WatermarkTracker
@@ -179,5 +179,5 @@ def test_sql_lines_check_the_id_the_version_and_the_order():
 
 def test_a_batch_over_max_chunk_bytes_is_split_in_order():
     bodies = [b"a" * 40, b"b" * 40, b"c" * 40, b"d" * 200, b"e" * 10]
-    assert _chunks(bodies, 10_000) == [(0, 5)]
-    assert _chunks(bodies, 100) == [(0, 2), (2, 3), (3, 4), (4, 5)]  # an oversized one alone
+    assert chunks(bodies, 10_000) == [(0, 5)]
+    assert chunks(bodies, 100) == [(0, 2), (2, 3), (3, 4), (4, 5)]  # an oversized one alone
