@@ -1,9 +1,9 @@
 """Send one batch of actions as a ready `_bulk` body and classify every document's outcome.
 
 The body is the actions' NDJSON lines joined (see documents.py), sent with the official
-client's own `bulk` call; the response's items are read in order, one per action. This replaces the
-clients' `streaming_bulk` helper, which rebuilt and serialised every action line by line in
-Python: the largest part of the exporter's time (see README.md, Performance).
+client's own `bulk` call; the response's items are read in order, one per action. This
+replaces the clients' `streaming_bulk` helper, which rebuilt and serialised every action line
+by line in Python: the largest part of the exporter's time (see README.md, Performance).
 
 Per document: 2xx is done; 409 is a version conflict, i.e. this or a newer version is already
 there ("skipped"); 404 on a delete means already gone ("skipped"); 429 is sent again after a
