@@ -55,7 +55,14 @@ def smooth_query(min_smoothness: float = 0.85, max_velocity: float = 2.0) -> dic
     }
 
 
-def diverse_query(min_diversity: float = 1.5, min_coverage: float = 0.9) -> dict:
+# The seed filtered on global_diversity >= 1.5, a figure of its own units. Ours are variances of
+# body-size-normalised positions (a whole skeleton in motion is about 0.03, random noise about
+# 0.13: motionblend/README.md), so no fixed threshold means "diverse": the search ranks by it,
+# and --min-diversity narrows it for a given workspace.
+DEFAULT_MIN_DIVERSITY = 0.0
+
+
+def diverse_query(min_diversity: float = DEFAULT_MIN_DIVERSITY, min_coverage: float = 0.9) -> dict:
     return {
         "query": {
             "bool": {
@@ -233,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     smooth.add_argument("--min-smoothness", type=float, default=0.85)
     smooth.add_argument("--max-velocity", type=float, default=2.0)
     diverse = sub.add_parser("diverse")
-    diverse.add_argument("--min-diversity", type=float, default=1.5)
+    diverse.add_argument("--min-diversity", type=float, default=DEFAULT_MIN_DIVERSITY)
     diverse.add_argument("--min-coverage", type=float, default=0.9)
     sub.add_parser("by-motion").add_argument("motion_id")
     sub.add_parser("quality-distribution").add_argument("--interval", type=float, default=0.1)

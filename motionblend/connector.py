@@ -6,7 +6,8 @@ Cloud Storage) with, all optional, `project/seed_motions/` (the primary library)
 `<name>.json` manifests), `build/demo_artifacts/` (generated files and logs) and
 `build/ui_analytics/*.jsonl` (UI event logs). See README.md.
 
-Tables: `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
+Tables (declared in workspace/tables.py, where every row meets its declared types before it is
+written): `motion_sequences` (one row per BVH/FBX/GLB/glTF/NPY/TRC file, with what its header
 says), `blend_jobs` (one per blend in build/blend_snn), `processing_artifacts` (one per file of
 build/demo_artifacts and build/blend_snn), `ui_interactions` (one per logged UI event) and
 `blend_quality_metrics` (one per blend job: metrics computed from the joint positions of its
@@ -33,23 +34,22 @@ from pathlib import Path
 from fivetran_connector_sdk import Connector, Test
 from fivetran_connector_sdk import Operations as op
 
-from blend_quality.assess import (
-    FLAG_COLUMNS,
-    METRIC_COLUMNS,
-    BlendInputs,
-    assess_blend,
-    metrics_row,
-)
-from blend_quality.config import METRICS_VERSION, MetricsConfig
+from blend_quality.assess import BlendInputs, assess_blend, internal_error_row
+from blend_quality.config import MetricsConfig, metrics_settings
 from shared.checkpoint import Checkpointer
 from shared.config import ConfigSpec
 from shared.masking import log
 from shared.prefetch import prefetched
 from shared.timewindows import format_utc, utc_now
-from shared.values import INVALID_VALUES_COLUMN, coerce_record
 from workspace.artifacts import RETENTION_KEYS, artifact_row, job_of_artifact, retention_of
-from workspace.blends import BlendGroup, SequenceIndex, blend_groups, blend_job_row, read_manifest
-from workspace.jsonutil import clean
+from workspace.blends import (
+    BlendGroup,
+    SequenceIndex,
+    blend_groups,
+    blend_job_row,
+    metrics_fingerprint,
+    read_manifest,
+)
 from workspace.motions import (
     STATUS_ERROR,
     MotionResult,
@@ -71,6 +71,7 @@ from workspace.state import (
     sequence_id,
 )
 from workspace.storage import WorkspaceError, open_storage
+from workspace.tables import TABLES, noted, typed
 from workspace.ui_events import (
     complete_lines,
     download_path,
@@ -90,91 +91,6 @@ __CHECKPOINT_MIN_FILES = 500
 __CHECKPOINT_MAX_FILES = 5000
 __BYTES_PER_MB = 1 << 20
 __READ_AHEAD = 8  # files read (downloaded, on GCS) ahead of the writes, in one worker thread
-
-
-# Every row meets these declared types before it is written (see `typed`).
-__TABLES = [
-    {
-        "table": "motion_sequences",
-        "primary_key": ["sequence_id"],
-        "columns": {
-            **dict.fromkeys(("name", "file_path", "file_format"), "STRING"),
-            "file_size_bytes": "LONG",
-            **dict.fromkeys(("frame_count", "joint_count"), "INT"),
-            **dict.fromkeys(("duration_seconds", "fps"), "DOUBLE"),
-            **dict.fromkeys(("created_at", "last_modified", "discovered_at"), "UTC_DATETIME"),
-            "metadata": "JSON",
-            "is_active": "BOOLEAN",
-            **dict.fromkeys(("extraction_status", "extraction_error"), "STRING"),
-            "content_sha256": "STRING",
-        },
-    },
-    {
-        "table": "blend_jobs",
-        "primary_key": ["job_id"],
-        "columns": {
-            **dict.fromkeys(("sequence_a_id", "sequence_b_id", "blend_method"), "STRING"),
-            "blend_weight": "DOUBLE",
-            "status": "STRING",
-            **dict.fromkeys(("started_at", "completed_at"), "UTC_DATETIME"),
-            **dict.fromkeys(("duration_ms", "output_file_size_bytes"), "LONG"),
-            "output_file_path": "STRING",
-            "output_frame_count": "INT",
-            **dict.fromkeys(("error_message", "initiated_by"), "STRING"),
-            **dict.fromkeys(("processing_config", "performance_metrics"), "JSON"),
-            **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
-            "metadata": "JSON",
-        },
-    },
-    {
-        "table": "processing_artifacts",
-        "primary_key": ["artifact_id"],
-        "columns": {
-            **dict.fromkeys(("job_id", "artifact_type", "file_name", "file_path"), "STRING"),
-            "file_size_bytes": "LONG",
-            "mime_type": "STRING",
-            **dict.fromkeys(("created_at", "last_accessed"), "UTC_DATETIME"),
-            "is_temporary": "BOOLEAN",
-            **dict.fromkeys(("retention_days", "download_count"), "INT"),
-            "metadata": "JSON",
-            "checksum_sha256": "STRING",
-        },
-    },
-    {
-        "table": "ui_interactions",
-        "primary_key": ["interaction_id"],
-        "columns": {
-            **dict.fromkeys(("session_id", "interaction_type", "sequence_id"), "STRING"),
-            "sequence_ref": "STRING",
-            "timestamp": "UTC_DATETIME",
-            **dict.fromkeys(("parameters", "performance_timing"), "JSON"),
-            "duration_ms": "LONG",
-            "resulted_in_blend": "BOOLEAN",
-            **dict.fromkeys(("user_agent", "viewport_size", "source_file"), "STRING"),
-            "metadata": "JSON",  # notes on values that did not fit their columns
-        },
-    },
-    {
-        "table": "blend_quality_metrics",
-        "primary_key": ["blend_id"],
-        "columns": {
-            **dict.fromkeys(("left_motion_id", "right_motion_id", "method"), "STRING"),
-            "blend_ratio": "DOUBLE",
-            **dict.fromkeys(("transition_start_frame", "transition_end_frame"), "INT"),
-            **{
-                column: "STRING" if column == "quality_category" else "DOUBLE"
-                for column in METRIC_COLUMNS
-                if column not in FLAG_COLUMNS
-            },
-            **dict.fromkeys(FLAG_COLUMNS, "BOOLEAN"),
-            "computed_at": "UTC_DATETIME",
-            "metrics_version": "STRING",
-            "metrics_config": "JSON",
-            **dict.fromkeys(("metrics_status", "metrics_error"), "STRING"),
-        },
-    },
-]
-__COLUMNS = {table["table"]: table for table in __TABLES}
 
 
 def validate_configuration(configuration: dict) -> dict:
@@ -202,7 +118,7 @@ def schema(configuration: dict):
     """Five tables keyed by stable ids; JSON for nested values, DOUBLE for rates, weights and
     metrics. blend_quality_metrics declares the search index's names (`l2_velocity_mean`): the
     destination writes them in snake case split at digits (`l_2_velocity_mean`)."""
-    return copy.deepcopy(__TABLES)
+    return copy.deepcopy(TABLES)
 
 
 @dataclass
@@ -318,6 +234,7 @@ def sync_motion_sequences(run: SyncRun) -> None:
 
 
 def extract(run: SyncRun, file) -> MotionResult:
+    """A motion file's extraction with this sync's size cap and default fps."""
     return extract_motion(file, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"])
 
 
@@ -350,6 +267,7 @@ def sync_blend_jobs(run: SyncRun) -> dict[str, str]:
 
 
 def manifest_of(group: BlendGroup):
+    """The group's manifest as read (workspace.blends.read_manifest), or None without one."""
     return read_manifest(group.manifest) if group.manifest else None
 
 
@@ -358,9 +276,7 @@ def output_of(run: SyncRun, group: BlendGroup) -> MotionResult | None:
     if group.output is None:
         return None
     if group.output.rel not in run.outputs:
-        run.outputs[group.output.rel] = extract_motion(
-            group.output, max_bytes=run.max_bytes, default_fps=run.settings["default_fps"]
-        )
+        run.outputs[group.output.rel] = extract(run, group.output)
     return run.outputs[group.output.rel]
 
 
@@ -371,82 +287,39 @@ def sync_blend_quality_metrics(run: SyncRun) -> None:
     there), without reading its manifest; otherwise the job is resolved again, its output and
     sources are read through the storage and measured (blend_quality.assess).
     """
-    settings = metrics_settings(run)
+    metrics_fp = partial(
+        metrics_fingerprint,
+        scan=run.scan,
+        index=run.index,
+        max_bytes=run.max_bytes,
+        settings=metrics_settings(run.settings["metrics_config"], run.settings["default_fps"]),
+    )
     for group in blend_groups(run.scan.files):
         saved_job = run.state.job_entry(group.stem_rel)
         if saved_job is None or saved_job[1] is None:
             continue  # not a blend (a stray JSON file): no metrics either
         saved = run.state.metrics_entry(group.stem_rel)
-        unchanged = saved is not None and not run.full
-        if unchanged and metrics_fingerprint(run, group, *saved[1:], settings) == saved[0]:
+        if saved is not None and not run.full and metrics_fp(group, saved[1:]) == saved[0]:
             continue
         job = blend_job_row(group, manifest_of(group), None, run.index)
         left, right = job["sequence_a_id"], job["sequence_b_id"]
         upsert("blend_quality_metrics", measure_blend(run, job))
-        fp = metrics_fingerprint(run, group, left, right, settings)
-        run.state.set_metrics(group.stem_rel, fp, left, right)
+        run.state.set_metrics(group.stem_rel, metrics_fp(group, (left, right)), left, right)
         run.wrote("blend_quality_metrics")
 
 
-def metrics_settings(run: SyncRun) -> tuple:
-    """What, besides the files, a metrics row is made from."""
-    config = run.settings["metrics_config"]
-    return (METRICS_VERSION, sorted(config.as_dict().items()), run.settings["default_fps"])
-
-
-def metrics_fingerprint(run: SyncRun, group: BlendGroup, left, right, settings) -> str:
-    """Fingerprint of a blend's files, its sources' files (with an NPY's JSON sidecar), the
-    size cap and the metrics settings."""
-    files = [(f.rel, f.size, f.version) for f in group.members()]
-    for sequence in (left, right):
-        rel = run.index.by_id.get(sequence) if sequence else None
-        for path in (rel, rel and rel.rsplit(".", 1)[0] + ".json"):
-            found = run.scan.get(path) if path else None
-            files.append(found and (found.rel, found.size, found.version))
-    return fingerprint(*files, run.max_bytes, settings)
-
-
 def measure_blend(run: SyncRun, job: dict) -> dict:
-    """The metrics row of a blend job; a failure of the metric code itself (a bug) is logged as
-    an error and becomes the row's error instead of failing the whole sync."""
-    meta = job["metadata"]
-    notes = meta["resolution_notes"]
-    inputs = BlendInputs(
-        blend_id=job["job_id"],
-        output_path=job["output_file_path"],
-        left_path=meta["left_path"],
-        right_path=meta["right_path"],
-        left_motion_id=job["sequence_a_id"],
-        right_motion_id=job["sequence_b_id"],
-        blend_ratio=job["blend_weight"],
-        method=job["blend_method"],
-        transition_start_frame=job["transition_start_frame"],
-        transition_end_frame=job["transition_end_frame"],
-        default_fps=run.settings["default_fps"],
-        missing_reason="; ".join(notes.values()) or None,
-    )
+    """The metrics row of a blend job, its files read through the storage; a failure of the
+    metric code itself (a bug) is logged as an error and becomes the row's error instead of
+    failing the whole sync."""
+    inputs = BlendInputs.of_job(job, run.settings["default_fps"])
+    read = partial(run.scan.read, max_bytes=run.max_bytes)
     config = run.settings["metrics_config"]
     try:
-        return assess_blend(inputs, lambda rel: read_file(run, rel), config, run.discovered_at)
+        return assess_blend(inputs, read, config, run.discovered_at)
     except Exception as error:  # a bug: loud in the log, but the other blends still sync
         log.error(f"motionblend: metrics of blend {job['job_id']} failed: {error!r}")
-        return {
-            **metrics_row(inputs, config, run.discovered_at),
-            "metrics_status": "error",
-            "metrics_error": f"internal error: {type(error).__name__}: {error}",
-        }
-
-
-def read_file(run: SyncRun, rel: str) -> bytes:
-    """A workspace file's content through the storage; OSError when it is absent, over the size
-    cap, or unreadable."""
-    file = run.scan.get(rel)
-    if file is None:
-        raise FileNotFoundError(f"{rel} is not in the workspace")
-    if file.size > run.max_bytes:
-        raise OSError(f"{rel} is {file.size} bytes, over max_file_size_mb: not read")
-    with file.open() as handle:
-        return handle.read()
+        return internal_error_row(inputs, config, run.discovered_at, error)
 
 
 def sync_processing_artifacts(run: SyncRun, job_ids: dict[str, str]) -> None:
@@ -569,40 +442,13 @@ def remove_vanished_files(run: SyncRun) -> None:
 
 
 def upsert(table: str, row: dict) -> None:
-    """op.upsert of a row made safe for the destination (see `noted`)."""
+    """op.upsert of a row made safe for the destination (workspace.tables.noted)."""
     op.upsert(table, noted(table, row))
 
 
 def update_row(table: str, row: dict) -> None:
     """op.update (only the columns given) of a row made safe for the destination."""
     op.update(table, noted(table, row))
-
-
-def typed(table: str, row: dict) -> tuple[dict, list[str]]:
-    """The row made safe for the destination (workspace.jsonutil.clean) and coerced to the
-    table's declared types (shared.values); a value that does not fit is nulled and named,
-    with its value, in the problems returned."""
-    declared = __COLUMNS[table]
-    row, problems = coerce_record(clean(row), declared["columns"], declared["primary_key"])
-    row.pop(INVALID_VALUES_COLUMN, None)  # motionblend says why in its rows instead
-    return row, [f"{name}: {reason}" for name, (_, reason) in problems.items()]
-
-
-def noted(table: str, row: dict) -> dict:
-    """The typed row; each value that did not fit (a manifest's 3e9 transition frame, a UI
-    event's 1e19 duration) is nulled and noted in `metadata.notes`: the sync goes on."""
-    row, problems = typed(table, row)
-    if problems:
-        noted_in = "metadata.notes" if "metadata" in __COLUMNS[table]["columns"] else "this log"
-        if noted_in == "metadata.notes":
-            metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
-            row["metadata"] = {**metadata, "notes": [*metadata.get("notes", []), *problems]}
-        key = row[__COLUMNS[table]["primary_key"][0]]
-        log.warning(
-            f"motionblend: {table} {key}: {'; '.join(problems)}; written as null "
-            f"(noted in {noted_in})"
-        )
-    return row
 
 
 def check_workspace(configuration: dict):

@@ -19,7 +19,7 @@ from blend_quality.config import METRICS_VERSION, MetricsConfig
 from blend_quality.metrics import MetricsInputError, blend_metrics, transition_window
 from blend_quality.positions import PositionsError, read_positions, sidecar_fps
 
-STATUS_OK = "ok"
+STATUS_OK, STATUS_ERROR = "ok", "error"  # metrics_status (MetricsInputError says its own)
 METRIC_COLUMNS = (
     "fid",
     "coverage",
@@ -65,6 +65,25 @@ class BlendInputs:
     default_fps: float = 30.0
     missing_reason: str | None = None  # why a side is unresolved, from the catalog
 
+    @classmethod
+    def of_job(cls, job: dict, default_fps: float) -> "BlendInputs":
+        """What a `blend_jobs` row (workspace.blends.blend_job_row) says about its blend."""
+        meta = job["metadata"]
+        return cls(
+            blend_id=job["job_id"],
+            output_path=job["output_file_path"],
+            left_path=meta["left_path"],
+            right_path=meta["right_path"],
+            left_motion_id=job["sequence_a_id"],
+            right_motion_id=job["sequence_b_id"],
+            blend_ratio=job["blend_weight"],
+            method=job["blend_method"],
+            transition_start_frame=job["transition_start_frame"],
+            transition_end_frame=job["transition_end_frame"],
+            default_fps=default_fps,
+            missing_reason="; ".join(meta["resolution_notes"].values()) or None,
+        )
+
 
 def metrics_row(inputs: BlendInputs, config: MetricsConfig, computed_at: str) -> dict:
     """The row of a blend before measuring: what the job says, metrics null, status ok."""
@@ -82,6 +101,18 @@ def metrics_row(inputs: BlendInputs, config: MetricsConfig, computed_at: str) ->
         "metrics_config": config.as_dict(),
         "metrics_status": STATUS_OK,
         "metrics_error": None,
+    }
+
+
+def internal_error_row(
+    inputs: BlendInputs, config: MetricsConfig, computed_at: str, error: Exception
+) -> dict:
+    """The row of a blend whose measuring raised unexpectedly (a bug here, which the caller
+    logs loudly): metrics null, the exception named in metrics_error."""
+    return {
+        **metrics_row(inputs, config, computed_at),
+        "metrics_status": STATUS_ERROR,
+        "metrics_error": f"internal error: {type(error).__name__}: {error}",
     }
 
 
@@ -115,7 +146,7 @@ def assess_blend(inputs: BlendInputs, read, config: MetricsConfig, computed_at: 
             source_fps=(left_fps, right_fps),
         )
     except InputError as error:
-        return {**row, "metrics_status": "error", "metrics_error": str(error)}
+        return {**row, "metrics_status": STATUS_ERROR, "metrics_error": str(error)}
     except MetricsInputError as error:
         return {**row, "metrics_status": error.status, "metrics_error": str(error)}
     row.update(values)

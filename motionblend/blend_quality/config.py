@@ -85,6 +85,13 @@ class MetricsConfig:
         return CATEGORIES[-1]
 
 
+def metrics_settings(config: MetricsConfig, default_fps: float) -> tuple:
+    """What, besides the files, a metrics row is made from: the formulas' version, every
+    constant, and the fps assumed for a file that states none (part of each blend's
+    fingerprint in the state: changing any of them measures every blend again)."""
+    return (METRICS_VERSION, sorted(config.as_dict().items()), default_fps)
+
+
 def _numbers_of(name: str, mapping: dict) -> dict:
     """{"smoothness": "0.4"} -> {"smoothness": 0.4}; ValueError for a value that is no number."""
     numbers = {}

@@ -17,9 +17,9 @@ from shared.timewindows import format_utc, parse_utc
 from workspace.artifacts import describe_json
 from workspace.jsonutil import clean, load_json
 from workspace.mocap import STATUS_OK
-from workspace.motions import MotionResult, is_motion_file, stem_and_format
+from workspace.motions import NPY_SIDECAR_SUFFIX, MotionResult, is_motion_file, stem_and_format
 from workspace.roots import BLEND, MOTION_ROOTS, ROOT_ORDER
-from workspace.state import default_job_id, sequence_id
+from workspace.state import default_job_id, fingerprint, sequence_id
 from workspace.storage import ScannedFile
 
 MANIFEST_SUFFIX = ".json"
@@ -155,6 +155,21 @@ def sides_from_name(name: str, index: SequenceIndex) -> tuple[str, str | None, s
     if rights:
         return "blend_prefix", body[: min(rights)], body[min(rights) + 1 :]
     return "blend_prefix", None, None
+
+
+def metrics_fingerprint(
+    group: BlendGroup, sources, scan, index: SequenceIndex, max_bytes: int, settings
+) -> str:
+    """What a blend's quality metrics row is made from: the blend's files, each source's file
+    (`sources`: its two sequence ids, None when unresolved) with its JSON sidecar (an NPY's
+    fps), the size cap and the metrics `settings` (blend_quality.config.metrics_settings)."""
+    files = [(f.rel, f.size, f.version) for f in group.members()]
+    for sequence in sources:
+        rel = index.by_id.get(sequence) if sequence else None
+        for path in (rel, rel and rel.rsplit(".", 1)[0] + NPY_SIDECAR_SUFFIX):
+            found = scan.get(path) if path else None
+            files.append(found and (found.rel, found.size, found.version))
+    return fingerprint(*files, max_bytes, settings)
 
 
 @dataclass

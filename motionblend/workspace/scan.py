@@ -1,7 +1,8 @@
 """One listing of the workspace per sync, sorted by root then path, with lookups by path.
 
 The storage (see `workspace.storage`) lists the six roots of `workspace.roots`, all optional;
-this module keeps what it found in a stable order and says whether deletions can be trusted.
+this module keeps what it found in a stable order, says whether deletions can be trusted, and
+reads a listed file by its path (what the blend quality metrics read through).
 """
 
 from dataclasses import dataclass
@@ -31,6 +32,17 @@ class WorkspaceScan(Listing):
 
     def in_root(self, label: str) -> list[ScannedFile]:
         return [file for file in self.files if file.root == label]
+
+    def read(self, rel: str, max_bytes: int) -> bytes:
+        """A listed file's content through its storage; OSError when it is absent, over the
+        size cap (`max_bytes`), or unreadable."""
+        file = self.get(rel)
+        if file is None:
+            raise FileNotFoundError(f"{rel} is not in the workspace")
+        if file.size > max_bytes:
+            raise OSError(f"{rel} is {file.size} bytes, over max_file_size_mb: not read")
+        with file.open() as handle:
+            return handle.read()
 
 
 def scan_workspace(storage) -> WorkspaceScan:

@@ -71,7 +71,13 @@ LARGEST_BVH = REPO_ROOT.parent / "shared" / "mocap_samples" / "bvh" / "cmu_01_01
 TARGET_UNCHANGED_RATIO = 0.05
 TARGET_READ_METADATA_MS = 30.0
 TARGET_STATE_BYTES_PER_FILE = 32.0
-TABLES = ("motion_sequences", "blend_jobs", "processing_artifacts", "ui_interactions")
+TABLES = (
+    "motion_sequences",
+    "blend_jobs",
+    "blend_quality_metrics",
+    "processing_artifacts",
+    "ui_interactions",
+)
 TOUCHED_MTIME = 1_900_000_000  # 2030: a new mtime for the touched file
 _ROWS_WRITTEN = re.compile(r"motionblend: rows written per table: (\{.*\}|none)")
 

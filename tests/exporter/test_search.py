@@ -107,9 +107,14 @@ def test_smooth_diverse_and_by_motion(client, indexed):
     ]
     result = searches.search(client, searches.smooth_query(), size=1000)
     assert ids(result) == by_score(smooth, "transition_smoothness")
-    diverse = [r for r in rows if r["global_diversity"] >= 1.5 and r["coverage"] >= 0.9]
+    diverse = [r for r in rows if r["coverage"] >= 0.9]
     result = searches.search(client, searches.diverse_query(), size=1000)
     assert ids(result) == by_score(diverse, "global_diversity")
+    threshold = sorted(r["global_diversity"] for r in diverse)[len(diverse) // 2]
+    narrowed = [r for r in diverse if r["global_diversity"] >= threshold]
+    result = searches.search(client, searches.diverse_query(min_diversity=threshold), size=1000)
+    assert 0 < len(narrowed) < len(diverse)
+    assert ids(result) == by_score(narrowed, "global_diversity")
     motion = [r for r in rows if "motion-005" in (r["left_motion_id"], r["right_motion_id"])]
     result = searches.search(client, searches.by_motion_query("motion-005"), size=1000)
     assert motion and ids(result) == by_score(motion)

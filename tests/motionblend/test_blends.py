@@ -4,13 +4,17 @@ from tests.motionblend.files import index_of, scanned, write
 from workspace.blends import (
     BlendGroup,
     Manifest,
+    SequenceIndex,
     blend_groups,
     blend_job_row,
+    metrics_fingerprint,
     read_manifest,
     sides_from_name,
 )
 from workspace.motions import MotionResult
+from workspace.scan import scan_workspace
 from workspace.state import default_job_id, sequence_id
+from workspace.storage import LocalStorage
 
 
 def test_names_split_on_double_underscore_or_known_names_never_on_a_single_underscore(tmp_path):
@@ -143,3 +147,31 @@ def test_a_stray_unreadable_json_is_no_job(tmp_path):
     assert manifest.document is None and "not valid JSON" in manifest.error
     group = BlendGroup("build/blend_snn/notes", manifest=scanned(path, "x", "blend"))
     assert blend_job_row(group, manifest, None, index_of(tmp_path)) is None
+
+
+def test_metrics_fingerprint_covers_the_blend_its_sources_and_their_sidecars(tmp_path):
+    for rel, data in {
+        "seed_motions/walk.npy": "w",
+        "seed_motions/walk.json": "{}",
+        "seed_motions/jog.bvh": "j",
+        "seed_motions/other.bvh": "o",
+        "build/blend_snn/mix.npy": "m",
+    }.items():
+        write(tmp_path / rel, data)
+    sources = (sequence_id("seed_motions/walk.npy"), sequence_id("seed_motions/jog.bvh"))
+
+    def fingerprint_now(max_bytes=1000, settings=("1.0",), sides=sources):
+        scan = scan_workspace(LocalStorage(str(tmp_path)))
+        [group] = blend_groups(scan.files)
+        index = SequenceIndex(scan.files, scan.root)
+        return metrics_fingerprint(group, sides, scan, index, max_bytes, settings)
+
+    first = fingerprint_now()
+    assert fingerprint_now() == first
+    write(tmp_path / "seed_motions/other.bvh", "no source of this blend")
+    assert fingerprint_now() == first
+    assert fingerprint_now(sides=(sources[0], None)) != first
+    assert fingerprint_now(max_bytes=2000) != first
+    assert fingerprint_now(settings=("1.1",)) != first
+    write(tmp_path / "seed_motions/walk.json", '{"fps": 60}')  # the NPY source's fps sidecar
+    assert fingerprint_now() != first

@@ -95,38 +95,6 @@ def test_metrics_constants_are_validated_from_strings(connector, tmp_path):
         )
 
 
-class _MemoryStorage:
-    """A storage that is not a folder: what `open` returns is all the connector may read."""
-
-    def __init__(self, files: dict[str, bytes]):
-        self.files = files
-
-    def open(self, file, start=0, end=None):  # the seam's signature (workspace.storage)
-        import io
-
-        return io.BytesIO(self.files[file.rel][start:end])
-
-
-def test_metrics_read_their_inputs_through_the_storage_seam(connector):
-    from types import SimpleNamespace
-
-    from workspace.storage import ScannedFile
-
-    storage = _MemoryStorage({"seed_motions/a.bvh": b"HIERARCHY", "seed_motions/big.npy": b"x"})
-
-    def entry(rel, size):
-        return ScannedFile(rel, "gs://bucket/" + rel, "seed", size, 1, 1, 0.0, storage)
-
-    files = {"seed_motions/a.bvh": entry("seed_motions/a.bvh", 9)}
-    files["seed_motions/big.npy"] = entry("seed_motions/big.npy", 10_000)
-    run = SimpleNamespace(scan=SimpleNamespace(get=files.get), max_bytes=1000)
-    assert connector.read_file(run, "seed_motions/a.bvh") == b"HIERARCHY"
-    with pytest.raises(OSError, match="over max_file_size_mb"):
-        connector.read_file(run, "seed_motions/big.npy")
-    with pytest.raises(FileNotFoundError, match="not in the workspace"):
-        connector.read_file(run, "seed_motions/gone.trc")
-
-
 # --- syncs run in-process, every operation recorded (issue 12) ---
 
 

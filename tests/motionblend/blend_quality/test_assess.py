@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from blend_quality.assess import METRIC_COLUMNS, BlendInputs, assess_blend
+from blend_quality.assess import METRIC_COLUMNS, BlendInputs, assess_blend, internal_error_row
 from blend_quality.config import METRICS_VERSION, MetricsConfig
 from tests.motionblend import sample_workspace as sw
 from tests.motionblend.blend_quality.generated import WINDOW, aligned, crossfade
@@ -138,3 +138,35 @@ def test_a_gltf_buffer_outside_the_workspace_is_refused(files):
         NOW,
     )
     assert row["metrics_status"] == "error" and "outside the workspace" in row["metrics_error"]
+
+
+def test_inputs_of_a_blend_jobs_row_say_why_a_side_is_unknown():
+    job = {
+        "job_id": "job-1",
+        "output_file_path": "b/mix.npy",
+        "sequence_a_id": "L",
+        "sequence_b_id": None,
+        "blend_weight": 1.0,
+        "blend_method": "crossfade",
+        "transition_start_frame": WINDOW[0],
+        "transition_end_frame": WINDOW[1],
+        "metadata": {
+            "left_path": "a/walk.bvh",
+            "right_path": None,
+            "resolution_notes": {"right": "no motion file named 'jog' in the workspace"},
+        },
+    }
+    assert BlendInputs.of_job(job, 24.0) == inputs(
+        right_path=None,
+        right_motion_id=None,
+        missing_reason="no motion file named 'jog' in the workspace",
+    )
+    job["metadata"]["resolution_notes"] = {}
+    assert BlendInputs.of_job(job, 24.0).missing_reason is None
+
+
+def test_a_failure_of_the_metric_code_is_the_rows_error_with_null_metrics():
+    row = internal_error_row(inputs(), MetricsConfig(), NOW, ZeroDivisionError("division by zero"))
+    assert row["metrics_status"] == "error" and row["blend_id"] == "job-1"
+    assert row["metrics_error"] == "internal error: ZeroDivisionError: division by zero"
+    assert all(row[column] is None for column in METRIC_COLUMNS)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from blend_quality.config import MetricsConfig
+from blend_quality.config import METRICS_VERSION, MetricsConfig, metrics_settings
 from blend_quality.metrics import (
     MetricsInputError,
     SkeletonMismatch,
@@ -220,3 +220,11 @@ def test_config_from_settings_reads_strings_of_mappings_and_keeps_defaults():
         MetricsConfig.from_settings(
             {"quality_weights": {"smoothness": "1", "fid": "x", "coverage": "0"}}
         )
+
+
+def test_metrics_settings_change_with_any_constant_the_version_or_the_default_fps():
+    settings = metrics_settings(MetricsConfig(), 30.0)
+    assert settings[0] == METRICS_VERSION
+    assert metrics_settings(MetricsConfig(), 30.0) == settings
+    assert metrics_settings(MetricsConfig(coverage_tau=0.2), 30.0) != settings
+    assert metrics_settings(MetricsConfig(), 24.0) != settings
