@@ -1,13 +1,17 @@
-"""Send one batch of actions with the client's streaming bulk helper and classify every outcome.
+"""Send one batch of actions as a ready `_bulk` body and classify every document's outcome.
+
+The body is the actions' NDJSON lines joined (see documents.py), sent with the official
+client's own `bulk` call; the response's items are read in order, one per action. This
+replaces the clients' `streaming_bulk` helper, which rebuilt and serialised every action line
+by line in Python: the largest part of the exporter's time (see README.md, Performance).
 
 Per document: 2xx is done; 409 is a version conflict, i.e. this or a newer version is already
-there ("skipped"); 404 on a delete means already gone ("skipped"); 429 is retried by the helper
-with backoff (`max_retries` > 0 and `raise_on_error=False`: with the default
-`raise_on_error=True` the helper raises instead of retrying per-document 429s) and, if still
-refused, leaves the batch unacknowledged; any other error (a 400 from the strict mapping, ...)
+there ("skipped"); 404 on a delete means already gone ("skipped"); 429 is sent again after a
+backoff and, if still refused after every retry, counted failed, leaving the batch
+unacknowledged; other 5xx are failed too; any other error (a 400 from the strict mapping, ...)
 is dead-lettered with its reason. Whole requests that fail on the connection or with
-502/503/504 are retried here with exponential backoff, resending only the documents without an
-outcome yet, then the run fails naming the cluster's URL (never its credentials).
+502/503/504 are retried the same way, resending only the documents without an outcome yet,
+then the run fails naming the cluster's URL (never its credentials).
 """
 
 import random
@@ -20,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from exporter.clients import Cluster, ClusterError
-from exporter.documents import Action
+from exporter.documents import action_of
 from shared.http import RetryPolicy
 from shared.masking import log, mask, mask_exception
 
@@ -30,8 +34,9 @@ MAX_CHUNK_BYTES = 10 * 1024 * 1024  # well under the clusters' 100 MB http.max_c
 
 @dataclass(frozen=True)
 class BulkOptions:
-    """`retry` (shared.http's policy) bounds both the helper's per-document 429 retries and
-    this module's whole-request retries."""
+    """`retry` (shared.http's policy) bounds the rounds of retries of a batch: its throttled
+    documents and its failed requests. A batch larger than `max_chunk_bytes` is sent in
+    several requests."""
 
     batch_size: int = 500
     retry: RetryPolicy = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
@@ -57,7 +62,7 @@ class Counts:
 @dataclass
 class Batch:
     number: int
-    actions: list[Action] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)  # each action's lines of the _bulk body
     last_watermark_us: int | None = None
     invalid: int = 0  # rows refused before sending (dead-lettered already)
 
@@ -118,87 +123,117 @@ def _reason(info: dict) -> str:
 
 
 class BulkWriter:
-    """Sends batches to one index through the cluster's bulk helper; safe to call from threads."""
+    """Sends batches (their lines name the index) as `_bulk` bodies; safe to call from threads."""
 
-    def __init__(self, cluster: Cluster, index: str, options: BulkOptions, dead: DeadLetters):
+    def __init__(self, cluster: Cluster, options: BulkOptions, dead: DeadLetters):
         self.cluster = cluster
-        self.index = index
         self.options = options
         self.dead = dead
 
     def send(self, batch: Batch) -> BatchOutcome:
+        """Send every action of the batch and return their outcomes.
+
+        Each round sends the actions without an outcome yet: all of them first, then those
+        throttled (per-document 429) or in a request that failed on the connection or with
+        502/503/504. A batch gets at most `max_retries` rounds after the first, each after a
+        backoff; then throttled documents count as failed and a failing request ends the run."""
         counts = Counts()
-        by_id = {a.id: a for a in batch.actions}
-        pending = list(batch.actions)
-        attempt = 0
+        pending = batch.lines
+        retry = self.options.retry
+        rounds = 0
         while pending:
-            try:
-                for _ok, item in self._stream(pending):
-                    self._classify(item, by_id, counts)
-                    by_id.pop(next(iter(item.values())).get("_id"), None)
-                pending = []
-            except Exception as error:  # noqa: BLE001 - classified right below
-                status = _status(error)
-                transient = (
-                    status in RETRYABLE_STATUSES
-                    if status is not None
-                    else _is_connection_error(error)
-                )
-                where = self.cluster.where
-                if not transient:
-                    raise ClusterError(
-                        f"bulk request to {where} refused: {mask_exception(error)}"
-                    ) from None
-                attempt += 1
-                retry = self.options.retry
-                if attempt > retry.max_retries:
+            pending, error = self._round(pending, counts)
+            if not pending:
+                break
+            rounds += 1
+            where = self.cluster.where
+            if rounds > retry.max_retries:
+                if error is not None:
                     raise ClusterError(
                         f"the cluster at {where} is unavailable: bulk request failed "
-                        f"{attempt} times, last with {mask_exception(error)}; run the export "
+                        f"{rounds} times, last with {mask_exception(error)}; run the export "
                         "again later (nothing past the saved watermark is lost)"
                     ) from None
-                wait = retry.wait_before_retry(attempt, None, self.options.rng)
-                log.warning(
-                    f"bulk request to {where} failed ({status or type(error).__name__}); "
-                    f"retry {attempt} of {retry.max_retries} in {wait:.1f}s"
-                )
-                self.options.sleep(wait)
-                pending = [a for a in pending if a.id in by_id]
+                counts.failed += len(pending)
+                break
+            wait = retry.wait_before_retry(rounds, None, self.options.rng)
+            why = "throttled" if error is None else _status(error) or type(error).__name__
+            log.warning(
+                f"bulk to {where}: {len(pending)} documents {why}; "
+                f"retry {rounds} of {retry.max_retries} in {wait:.1f}s"
+            )
+            self.options.sleep(wait)
         acknowledged = counts.dead_lettered == 0 and counts.failed == 0 and batch.invalid == 0
         return BatchOutcome(batch.number, counts, acknowledged)
 
-    def _stream(self, actions: list[Action]):
-        index = self.index
-        return self.cluster.helpers.streaming_bulk(
-            self.cluster.client,
-            actions,
-            # Straight to the (action line, document) pair the helper would derive from a dict.
-            expand_action_callback=lambda action: (action.metadata(index), action.source),
-            chunk_size=self.options.batch_size,
-            max_chunk_bytes=self.options.max_chunk_bytes,
-            raise_on_error=False,
-            raise_on_exception=True,
-            max_retries=self.options.retry.max_retries,
-            initial_backoff=self.options.retry.backoff_base,
-            max_backoff=self.options.retry.backoff_max,
-            yield_ok=True,
-        )
-
-    def _classify(self, item: dict, by_id: dict[str, Action], counts: Counts) -> None:
-        op, info = next(iter(item.items()))
-        status = info.get("status", 500)
-        if 200 <= status < 300:
-            if op == "delete":
-                counts.deleted += 1
+    def _round(self, pending: list[bytes], counts: Counts):
+        """One request per chunk; returns the actions to send again and the request error,
+        if there was one."""
+        again: list[bytes] = []
+        error = None
+        for start, end in chunks(pending, self.options.max_chunk_bytes):
+            sent = pending[start:end]
+            if error is None:
+                try:
+                    response = self.cluster.bulk(b"".join(sent))
+                except Exception as failure:  # noqa: BLE001 - classified right below
+                    if not _transient(failure):
+                        raise ClusterError(
+                            f"bulk request to {self.cluster.where} refused: "
+                            f"{mask_exception(failure)}"
+                        ) from None
+                    error = failure
+            if error is not None:  # the cluster failed: this and the rest wait for a retry
+                again += sent
             else:
-                counts.indexed += 1
-        elif status == 409 or (status == 404 and op == "delete"):
-            counts.skipped += 1
-        elif status in RETRYABLE_STATUSES or status >= 500:
-            counts.failed += 1
-        else:
-            counts.dead_lettered += 1
-            action = by_id.get(info.get("_id"))
-            self.dead.write(
-                _reason(info), action.bulk(self.index) if action else info, status=status
+                again += self._outcomes(sent, response, counts)
+        return again, error
+
+    def _outcomes(self, sent: list[bytes], response: dict, counts: Counts) -> list[bytes]:
+        """Count each document's outcome; returns the actions to send again (throttled)."""
+        items = response.get("items") or []
+        if len(items) != len(sent):
+            raise ClusterError(
+                f"{self.cluster.where} answered {len(items)} bulk items for {len(sent)} actions"
             )
+        if not response.get("errors") and not any("delete" in item for item in items):
+            counts.indexed += len(sent)  # no item has an error: every document is indexed
+            return []
+        throttled = []
+        for lines, item in zip(sent, items, strict=True):
+            ((op, info),) = item.items()
+            status = info.get("status", 500)
+            if 200 <= status < 300:
+                if op == "delete":
+                    counts.deleted += 1
+                else:
+                    counts.indexed += 1
+            elif status == 409 or (status == 404 and op == "delete"):
+                counts.skipped += 1
+            elif status == 429:
+                throttled.append(lines)
+            elif status >= 500:
+                counts.failed += 1
+            else:
+                counts.dead_lettered += 1
+                self.dead.write(_reason(info), action_of(lines), status=status)
+        return throttled
+
+
+def _transient(error: BaseException) -> bool:
+    status = _status(error)
+    return status in RETRYABLE_STATUSES if status is not None else _is_connection_error(error)
+
+
+def chunks(bodies: list[bytes], max_bytes: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive runs of bodies under max_bytes (at least one body each)."""
+    if sum(map(len, bodies)) <= max_bytes:
+        return [(0, len(bodies))]  # the usual case: the batch is one request
+    runs, start, size = [], 0, 0
+    for end, body in enumerate(bodies):
+        if end > start and size + len(body) > max_bytes:
+            runs.append((start, end))
+            start, size = end, 0
+        size += len(body)
+    runs.append((start, len(bodies)))
+    return runs

@@ -14,7 +14,7 @@ from exporter import index as indices
 from exporter import pipeline
 from exporter.bulk import BulkOptions, BulkWriter, Counts, DeadLetters
 from exporter.clients import ClusterError, Credentials, connect
-from exporter.documents import DocumentBuilder
+from exporter.documents import DocumentBuilder, SqlLines, action_of, is_delete
 from exporter.ndjson import write_bulk_file
 from exporter.source_duckdb import DuckDBSource, SourceError
 from exporter.state import DEFAULT_DIRECTORY, StateFile, target_key
@@ -142,15 +142,29 @@ def main(argv: list[str] | None = None) -> int:
         source.close()
 
 
-def _batches(args, source, builder, dead, since_us, active_only):
-    pages = source.read(since_us, active_only=active_only, page_size=SOURCE_PAGE_SIZE)
-    return pipeline.batches(pages, builder, args.batch_size, dead)
+def _batches(args, source, builder, dead, index, since_us, active_only):
+    """The source's rows as batches of actions into `index`, their `_bulk` lines written by
+    the source's SQL when it can, else built and checked here."""
+    if getattr(source, "writes_documents", False):
+        # Pages of one batch: a worker waits for DuckDB to write one batch, not ten (measured
+        # at 1,000,000 rows, 1 worker: 12.6-13.8 s against 15.1-15.3 s with pages of 5,000).
+        pages = source.read_bulk_lines(
+            index, since_us, active_only=active_only, page_size=args.batch_size
+        )
+        encode = SqlLines()
+    else:
+        pages = source.read(since_us, active_only=active_only, page_size=SOURCE_PAGE_SIZE)
+
+        def encode(row):
+            return builder.action(row).lines(index)
+
+    return pipeline.batches(pages, encode, args.batch_size, dead)
 
 
 def _run(args, names, source, builder, credentials, dead, started) -> int:
     if args.output:
         counts = write_bulk_file(
-            args.output, _batches(args, source, builder, dead, None, True), names.first
+            args.output, _batches(args, source, builder, dead, names.first, None, True)
         )
         print(f"wrote {args.output}: {summary(counts, time.monotonic() - started)}")
         print(
@@ -179,8 +193,8 @@ def _run(args, names, source, builder, credentials, dead, started) -> int:
         log.info(f"full rebuild of {names.alias} into {target} on {where}")
         tracker = WatermarkTracker(None)
         counts = pipeline.run(
-            _batches(args, source, builder, dead, None, True),
-            BulkWriter(cluster, target, options, dead).send,
+            _batches(args, source, builder, dead, target, None, True),
+            BulkWriter(cluster, options, dead).send,
             workers=args.workers,
             tracker=tracker,
             on_advance=lambda _: None,
@@ -203,8 +217,8 @@ def _run(args, names, source, builder, credentials, dead, started) -> int:
         log.info(f"incremental export to {names.alias} ({target}) on {where} from {iso(since)}")
         tracker = WatermarkTracker(saved_us)
         counts = pipeline.run(
-            _batches(args, source, builder, dead, since, False),
-            BulkWriter(cluster, target, options, dead).send,
+            _batches(args, source, builder, dead, target, since, False),
+            BulkWriter(cluster, options, dead).send,
             workers=args.workers,
             tracker=tracker,
             on_advance=lambda us: state.save(_entry(target, us)),
@@ -243,17 +257,18 @@ def _dry_run(args, source, builder, dead, saved_us, started) -> int:
     since = None if saved_us is None else saved_us - int(args.overlap_minutes * 60e6)
     counts = Counts()
     shown = 0
-    for batch in _batches(args, source, builder, dead, since, args.mode == "full"):
-        counts.read += len(batch.actions) + batch.invalid
+    batches = _batches(args, source, builder, dead, args.es_alias, since, args.mode == "full")
+    for batch in batches:
+        counts.read += len(batch.lines) + batch.invalid
         counts.dead_lettered += batch.invalid
-        for action in batch.actions:
-            if action.source is None:
+        for lines in batch.lines:
+            if is_delete(lines):
                 counts.deleted += 1
             else:
                 counts.indexed += 1
             if shown < 3:
                 shown += 1
-                print(orjson.dumps(action.bulk(args.es_alias)).decode())
+                print(orjson.dumps(action_of(lines)).decode())
     print(
         f"dry run from {iso(since)}, nothing sent: {summary(counts, time.monotonic() - started)}"
     )

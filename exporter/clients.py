@@ -8,7 +8,6 @@ shared.masking before anything can print them.
 """
 
 from dataclasses import dataclass, replace
-from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -45,16 +44,21 @@ class Credentials:
 
 @dataclass
 class Cluster:
-    """A connected client, the engine it speaks and its bulk helpers module."""
+    """A connected client and the engine it speaks."""
 
     url: str
     engine: str
     client: Any
-    helpers: ModuleType
 
     @property
     def where(self) -> str:
         return mask_url(self.url)
+
+    def bulk(self, payload: bytes) -> dict:
+        """POST a ready `_bulk` body through the client's own `bulk`; the parsed response."""
+        if self.engine == "elasticsearch":
+            return self.client.bulk(operations=payload).body
+        return self.client.bulk(body=payload)
 
 
 def split_credentials(url: str, credentials: Credentials) -> tuple[str, Credentials]:
@@ -107,7 +111,7 @@ def detect_engine(url: str, credentials: Credentials) -> str:
 
 
 def _elasticsearch(url: str, credentials: Credentials, connections: int):
-    from elasticsearch import Elasticsearch, helpers
+    from elasticsearch import Elasticsearch
     from elasticsearch.serializer import OrjsonSerializer
 
     options: dict[str, Any] = {
@@ -124,17 +128,17 @@ def _elasticsearch(url: str, credentials: Credentials, connections: int):
         options["basic_auth"] = credentials.basic()
     if credentials.ca_certs:
         options["ca_certs"] = credentials.ca_certs
-    return Elasticsearch(url, **options), helpers
+    return Elasticsearch(url, **options)
 
 
 def _opensearch(url: str, credentials: Credentials, connections: int):
-    from opensearchpy import OpenSearch, helpers
+    from opensearchpy import OpenSearch
     from opensearchpy.serializer import JSONSerializer
 
     class OrjsonSerializer(JSONSerializer):
-        # The bulk helper joins the serialized lines as text, so dumps returns str.
+        # Text and bytes (a ready `_bulk` body) are sent as they are.
         def dumps(self, data):
-            if isinstance(data, str):
+            if isinstance(data, str | bytes):
                 return data
             return orjson.dumps(data, default=self.default).decode()
 
@@ -154,7 +158,7 @@ def _opensearch(url: str, credentials: Credentials, connections: int):
         options["http_auth"] = credentials.basic()
     if credentials.ca_certs:
         options["ca_certs"] = credentials.ca_certs
-    return OpenSearch([url], **options), helpers
+    return OpenSearch([url], **options)
 
 
 def connect(url: str, credentials: Credentials, engine: str = "auto", workers: int = 1) -> Cluster:
@@ -165,5 +169,4 @@ def connect(url: str, credentials: Credentials, engine: str = "auto", workers: i
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)} or auto")
     factory = _elasticsearch if engine == "elasticsearch" else _opensearch
-    client, helpers = factory(url, credentials, workers + 1)
-    return Cluster(url, engine, client, helpers)
+    return Cluster(url, engine, factory(url, credentials, workers + 1))

@@ -8,27 +8,22 @@ carries its external version, so replaying twice, or after the exporter ran, cha
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
-
 from exporter.bulk import Batch, Counts
+from exporter.documents import is_delete
 
 
-def write_bulk_file(path: str | Path, source_batches: Iterator[Batch], index: str) -> Counts:
+def write_bulk_file(path: str | Path, source_batches: Iterator[Batch]) -> Counts:
     counts = Counts()
-    newline = orjson.OPT_APPEND_NEWLINE
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".partial")
     with temporary.open("wb") as stream:
         for batch in source_batches:
-            counts.read += len(batch.actions) + batch.invalid
+            counts.read += len(batch.lines) + batch.invalid
             counts.dead_lettered += batch.invalid
-            for action in batch.actions:
-                stream.write(orjson.dumps(action.metadata(index), option=newline))
-                if action.source is not None:
-                    stream.write(orjson.dumps(action.source, option=newline))
-                    counts.indexed += 1
-                else:
-                    counts.deleted += 1
+            stream.write(b"".join(batch.lines))
+            deleted = sum(map(is_delete, batch.lines))
+            counts.deleted += deleted
+            counts.indexed += len(batch.lines) - deleted
     temporary.replace(path)  # a crash never leaves a truncated file under the final name
     return counts

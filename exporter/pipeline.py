@@ -1,8 +1,8 @@
 """Read -> batches -> parallel bulk -> watermark: the export loop.
 
-The main thread reads pages, turns rows into actions (a row that cannot become a document is
-dead-lettered here, and its batch is then never acknowledged) and keeps at most
-`2 x workers` batches in flight, so memory stays flat. Outcomes are handled on the main thread
+The main thread reads pages, turns rows into their actions' `_bulk` lines (a row that cannot
+become a document is dead-lettered here, and its batch is then never acknowledged) and keeps at
+most `2 x workers` batches in flight, so memory stays flat. Outcomes are handled on the main thread
 in completion order; the safe watermark (see watermark.py) is saved every time it moves, so a
 crash resends at most the batches that were in flight.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from exporter.bulk import Batch, BatchOutcome, Counts, DeadLetters
-from exporter.documents import DocumentBuilder, InvalidRow
+from exporter.documents import InvalidRow
 from exporter.watermark import WatermarkTracker
 from shared.masking import log
 
@@ -21,22 +21,27 @@ PROGRESS_LOG_SECONDS = 10
 
 
 def batches(
-    pages: Iterator[list[tuple]], builder: DocumentBuilder, size: int, dead: DeadLetters
+    pages: Iterator[list[tuple]],
+    encode: Callable[[tuple], bytes],
+    size: int,
+    dead: DeadLetters,
 ) -> Iterator[Batch]:
-    """Group rows into batches of `size` actions, in reading (watermark) order."""
+    """Group rows into batches of `size` actions, in reading (watermark) order.
+
+    `encode` turns a row into its action's `_bulk` lines, or raises InvalidRow."""
     batch = Batch(0)
     for page in pages:
         for row in page:
             batch.last_watermark_us = row[0]
             try:
-                batch.actions.append(builder.action(row))
+                batch.lines.append(encode(row))
             except InvalidRow as error:
                 batch.invalid += 1
                 dead.write(str(error), None, status=None)
-            if len(batch.actions) + batch.invalid >= size:
+            if len(batch.lines) + batch.invalid >= size:
                 yield batch
                 batch = Batch(batch.number + 1)
-    if batch.actions or batch.invalid:
+    if batch.lines or batch.invalid:
         yield batch
 
 
@@ -95,7 +100,7 @@ def run(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
         try:
             for batch in source_batches:
-                counts.read += len(batch.actions) + batch.invalid
+                counts.read += len(batch.lines) + batch.invalid
                 counts.dead_lettered += batch.invalid
                 tracker.started(batch.number, batch.last_watermark_us)
                 inflight.add(pool.submit(send, batch))

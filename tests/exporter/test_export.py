@@ -264,3 +264,13 @@ def test_a_value_of_the_wrong_type_is_dead_lettered_before_sending(osmem_url, wa
         )
     run = export(osmem_url)
     assert run.code == 2 and run.figure("dead-lettered") == 3  # every fid is now a string
+
+
+def test_a_delete_of_a_document_never_sent_is_skipped(osmem_url, warehouse, export):
+    # In one batch with index actions: the cluster answers the delete 404 without an error.
+    rows = warehouse.add(0, 6, BASE_TIME)
+    warehouse.soft_delete([rows[2]["blend_id"]], BASE_TIME + timedelta(seconds=1))
+    run = export(osmem_url)
+    assert run.code == 0, run.err
+    assert (run.figure("indexed"), run.figure("deleted"), run.figure("skipped")) == (5, 0, 1)
+    assert rows[2]["blend_id"] not in documents(osmem_url)

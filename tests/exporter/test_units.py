@@ -7,7 +7,8 @@ import json
 import pytest
 
 from exporter import schema
-from exporter.documents import WATERMARK, DocumentBuilder, InvalidRow
+from exporter.bulk import chunks
+from exporter.documents import WATERMARK, DocumentBuilder, InvalidRow, SqlLines, action_of
 from exporter.state import StateFile, target_key
 from exporter.watermark import WatermarkTracker
 
@@ -113,3 +114,70 @@ def test_exact_columns_are_copied_and_the_others_checked():
     assert schema.Selection(["blend_id", "fid", "computed_at"]).exact(
         {"blend_id": "VARCHAR", "fid": "VARCHAR", "computed_at": "TIMESTAMP WITH TIME ZONE"}
     ) == {"blend_id", "computed_at"}
+
+
+def test_sql_lines_are_the_lines_python_writes(warehouse):
+    """DuckDB's `_bulk` lines and DocumentBuilder + Action.lines agree for every kind of row."""
+    from datetime import timedelta
+
+    import orjson
+
+    from exporter.source_duckdb import DuckDBSource
+    from tests.exporter.warehouse import BASE_TIME
+
+    rows = warehouse.add(0, 8, BASE_TIME, spacing=timedelta(seconds=1))
+    warehouse.upsert(
+        [
+            dict(rows[1], fid=float("nan"), coverage=float("-inf"), l2_velocity_max=None),
+            dict(rows[2], metrics_status="error"),  # no longer ok: a delete
+            dict(rows[3], method='quo"te\\ \u00e9\n', quality_score=1e-7),
+        ]
+    )
+    warehouse.soft_delete([rows[4]["blend_id"]], BASE_TIME + timedelta(minutes=1))
+    source = DuckDBSource(warehouse.path, "tester", "blend_quality_metrics")
+    try:
+        assert source.writes_documents
+        builder = DocumentBuilder(source.columns, source.exact)
+        actions = [builder.action(row) for page in source.read() for row in page]
+        written = [row for page in source.read_bulk_lines("ix_v1") for row in page]
+    finally:
+        source.close()
+    # The same rows in the same order.
+    assert [(a.version, a.id) for a in actions] == [(w, i) for w, i, _ in written]
+    for action, (_, _, sql) in zip(actions, written, strict=True):
+        python, sql = action.lines("ix_v1"), sql.encode()
+        assert sql.endswith(b"\n") and sql.count(b"\n") == python.count(b"\n")
+        assert [orjson.loads(x) for x in sql.splitlines()] == [
+            orjson.loads(x) for x in python.splitlines()
+        ]
+        assert action_of(sql) == action_of(python)
+    ops = [next(iter(orjson.loads(lines.splitlines()[0]))) for _, _, lines in written]
+    assert ops.count("delete") == 2 and ops[-1] == "delete"  # the soft delete, synced last
+    fields = orjson.loads(written[1][2].splitlines()[1])
+    assert (fields["fid"], fields["coverage"], fields["l2_velocity_max"]) == (None, None, None)
+
+
+def test_an_actions_lines_read_back_as_the_action():
+    builder = DocumentBuilder(COLUMNS)
+    index = builder.action((5, "b1", 0.5, 12, False, "ok", False))
+    delete = builder.action((6, "b2", 0.5, 12, False, "ok", True))
+    for action in (index, delete):
+        assert action_of(action.lines("ix_v1")) == action.bulk("ix_v1")
+    assert index.lines("ix_v1").count(b"\n") == 2 and delete.lines("ix_v1").count(b"\n") == 1
+
+
+def test_sql_lines_check_the_id_the_version_and_the_order():
+    check = SqlLines()
+    assert check((5, "b1", '{"delete":{}}\n')) == b'{"delete":{}}\n'
+    with pytest.raises(InvalidRow, match="blend_id is empty"):
+        check((6, "", "x"))
+    with pytest.raises(RuntimeError, match="out of watermark order"):
+        check((4, "b2", "x"))
+    with pytest.raises(InvalidRow, match="not a timestamp"):
+        SqlLines()((-1, "b3", "x"))
+
+
+def test_a_batch_over_max_chunk_bytes_is_split_in_order():
+    bodies = [b"a" * 40, b"b" * 40, b"c" * 40, b"d" * 200, b"e" * 10]
+    assert chunks(bodies, 10_000) == [(0, 5)]
+    assert chunks(bodies, 100) == [(0, 2), (2, 3), (3, 4), (4, 5)]  # an oversized one alone
