@@ -23,9 +23,6 @@ _EPSILON = 1e-9
 _NULL_VARIANCE = 1e-9
 MIN_BLEND_FRAMES = 3  # acceleration needs three frames
 MIN_SOURCE_FRAMES = 2  # velocity features need two
-# Joint groups of coverage's lower bound: more make it tighter (fewer windows measured) and
-# dearer; 4 measured fastest on 300 x 24 blends.
-_BOUND_GROUPS = 4
 _PAIR_CHUNK = 16  # window pairs measured at once (16 x 30 frames x 24 joints: 276 kB)
 
 
@@ -160,16 +157,19 @@ def transition_statistics(
     return {**row, **ratios}
 
 
-def features(x: np.ndarray, relative: np.ndarray, fps: float) -> np.ndarray:
+def features(x: np.ndarray, relative: np.ndarray, fps: float, out=None) -> np.ndarray:
     """Per-frame features (T-1, 6J): root-relative positions and velocities (body sizes/s) of
-    positions `x` whose root-relative form is `relative`."""
+    positions `x` whose root-relative form is `relative`; written into `out` when given (one
+    array for both sources: fresh memory costs page faults worth more than the arithmetic)."""
     frames = x.shape[0] - 1
-    out = np.empty((frames, 2, x.shape[1] * 3))
-    out[:, 0] = relative[:-1].reshape(frames, -1)
+    if out is None:
+        out = np.empty((frames, 6 * x.shape[1]))
+    halves = out.reshape(frames, 2, -1)
+    halves[:, 0] = relative[:-1].reshape(frames, -1)
     flat = x.reshape(x.shape[0], -1)
-    np.subtract(flat[1:], flat[:-1], out=out[:, 1])
-    out[:, 1] *= fps
-    return out.reshape(frames, -1)
+    np.subtract(flat[1:], flat[:-1], out=halves[:, 1])
+    halves[:, 1] *= fps
+    return out
 
 
 def frechet_distance(
@@ -179,7 +179,10 @@ def frechet_distance(
     principal components of the sources' features (k = min(fid_components, dims)).
     left, right and blend are (positions, root-relative positions); `rates` are the fps of
     blend, left and right."""
-    reference = np.concatenate([features(*left, rates[1]), features(*right, rates[2])])
+    frames_left = left[0].shape[0] - 1
+    reference = np.empty((frames_left + right[0].shape[0] - 1, 6 * left[0].shape[1]))
+    features(*left, rates[1], out=reference[:frames_left])
+    features(*right, rates[2], out=reference[frames_left:])
     generated = features(*blend, rates[0])
     mean = reference.mean(axis=0)
     reference -= mean
@@ -222,7 +225,8 @@ def coverage_of(
     # Distances are unchanged by moving everything by one pose; centring on the blend's mean
     # pose shrinks the coordinates, and with them float32's rounding margin (pairs to re-check).
     centre = blend.mean(axis=0)
-    sources, blend = np.concatenate([left, right]) - centre, blend - centre
+    sources, blend = np.concatenate([left, right]), blend - centre
+    sources -= centre
     starts = np.concatenate(
         [
             np.arange(0, left.shape[0] - length + 1, config.coverage_stride_frames),
@@ -269,17 +273,15 @@ def _window_sums(distances: np.ndarray, starts: np.ndarray, length: int) -> np.n
 
 
 def _lower_bounds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """L[t, u] <= mean over joints of |a[t, j] - b[u, j]| for every frame pair, at a fraction of
-    its cost: per group of joints, |sum of differences| <= sum of |differences| (triangle
-    inequality), so the distance of the groups' mean positions, weighted by group size, bounds
-    theirs (less the rounding margin of `_frame_distances`)."""
-    joints = a.shape[1]
-    groups = np.array_split(np.arange(joints), min(_BOUND_GROUPS, joints))
-    mean_a = np.stack([a[:, group].mean(axis=1) for group in groups], axis=1)
-    mean_b = np.stack([b[:, group].mean(axis=1) for group in groups], axis=1)
-    weights = np.array([group.shape[0] for group in groups]) / joints
-    distances = _frame_distances(mean_a, mean_b, weights)
-    return distances - np.float32(_rounding_margin(mean_a, mean_b))
+    """L[t, u] <= mean over joints of |a[t, j] - b[u, j]| for every frame pair, at 1/J of its
+    cost: |mean of differences| <= mean of |differences| (triangle inequality), so the distance
+    of the mean positions over joints bounds it (less the rounding margin of
+    `_frame_distances`). Bounds from groups of joints are tighter but, measured on crossfades,
+    cuts and jittered blends, prune no more windows."""
+    mean_a, mean_b = a.mean(axis=1, keepdims=True), b.mean(axis=1, keepdims=True)
+    bounds = _frame_distances(mean_a, mean_b)
+    bounds -= np.float32(_rounding_margin(mean_a, mean_b))
+    return bounds
 
 
 def _pair_sums(
@@ -288,16 +290,19 @@ def _pair_sums(
     """Sum over o < length of mean over joints of |a[s + o, j] - b[u + o, j]|, for each pair (s, u)
     of window starts, in float64 from the differences themselves.
 
-    In chunks of _PAIR_CHUNK pairs: temporaries of a few hundred kB are reused by the allocator,
-    while megabyte ones are fresh memory each time, whose page faults cost more than the
-    arithmetic (4x here)."""
+    In chunks of _PAIR_CHUNK pairs through two reused buffers: fresh memory costs page faults
+    that, on this machine, cost more than the arithmetic (4x for all pairs at once)."""
     flat_a, flat_b = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
     offsets = np.arange(length)
     sums = np.empty(starts_a.shape[0])
+    buffers = np.empty((2, min(_PAIR_CHUNK, starts_a.shape[0]) * length, flat_a.shape[1]))
     for first in range(0, starts_a.shape[0], _PAIR_CHUNK):
         chunk = slice(first, first + _PAIR_CHUNK)
-        difference = np.take(flat_a, (starts_a[chunk, None] + offsets).reshape(-1), axis=0)
-        difference -= np.take(flat_b, (starts_b[chunk, None] + offsets).reshape(-1), axis=0)
+        rows = min(_PAIR_CHUNK, starts_a.shape[0] - first) * length
+        difference, other = buffers[0, :rows], buffers[1, :rows]
+        np.take(flat_a, (starts_a[chunk, None] + offsets).reshape(-1), axis=0, out=difference)
+        np.take(flat_b, (starts_b[chunk, None] + offsets).reshape(-1), axis=0, out=other)
+        difference -= other
         difference *= difference
         # x + y + z by strided slices: numpy's sum over a length-3 axis is ~15x slower
         norms = np.sqrt(difference[:, 0::3] + difference[:, 1::3] + difference[:, 2::3])
@@ -305,18 +310,14 @@ def _pair_sums(
     return sums
 
 
-def _frame_distances(
-    a: np.ndarray, b: np.ndarray, weights: np.ndarray | None = None
-) -> np.ndarray:
-    """D[t, u] = mean over joints (or weighted sum, `weights`) of |a[t, j] - b[u, j]|
+def _frame_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """D[t, u] = mean over joints of |a[t, j] - b[u, j]|
     (Euclidean), for every frame pair, in float32 (within `_rounding_margin` of the exact value).
 
     One matrix product per joint gives every squared distance (|a|^2 + |b|^2 - 2 a.b), joint by
     joint into one reused buffer, so the work stays in cache.
     """
     joints = a.shape[1]
-    if weights is None:
-        weights = np.full(joints, 1.0 / joints)
     a_sq, b_sq = np.einsum("tjc,tjc->jt", a, a), np.einsum("tjc,tjc->jt", b, b)
     rows = np.concatenate(
         [a_sq[:, :, None], np.ones_like(a_sq)[:, :, None], -2.0 * a.transpose(1, 0, 2)], axis=2
@@ -324,16 +325,17 @@ def _frame_distances(
     columns = np.concatenate(
         [np.ones_like(b_sq)[:, None, :], b_sq[:, None, :], b.transpose(1, 2, 0)], axis=1
     ).astype(np.float32)
-    weights = weights.astype(np.float32)
-    total = np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
-    squared = np.empty_like(total)
+    total = np.empty((a.shape[0], b.shape[0]), dtype=np.float32)
+    squared = np.empty_like(total) if joints > 1 else total
     for joint in range(joints):
-        np.matmul(rows[joint], columns[joint], out=squared)
+        into = total if joint == 0 else squared
+        np.matmul(rows[joint], columns[joint], out=into)
         # rounding can leave a tiny negative for equal frames (abs: 4x faster than max)
-        np.abs(squared, out=squared)
-        np.sqrt(squared, out=squared)
-        squared *= weights[joint]
-        total += squared
+        np.abs(into, out=into)
+        np.sqrt(into, out=into)
+        if joint:
+            total += squared
+    total /= joints
     return total
 
 
