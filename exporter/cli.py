@@ -16,7 +16,8 @@ from exporter.bulk import BulkOptions, BulkWriter, Counts, DeadLetters
 from exporter.clients import ClusterError, Credentials, connect
 from exporter.documents import DocumentBuilder, SqlLines, action_of, is_delete
 from exporter.ndjson import write_bulk_file
-from exporter.source_duckdb import DuckDBSource, SourceError
+from exporter.sources import SourceError
+from exporter.sources.duckdb_table import DuckDBSource
 from exporter.state import DEFAULT_DIRECTORY, StateFile, target_key
 from exporter.verify import verify
 from exporter.watermark import WatermarkTracker
@@ -68,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
 def open_source(args):
     if args.source == "duckdb":
         return DuckDBSource(args.duckdb_path, args.duckdb_schema, args.table)
-    from exporter.source_bigquery import BigQuerySource
+    from exporter.sources.bigquery_table import BigQuerySource
 
     return BigQuerySource(
         project=args.bq_project,

@@ -9,7 +9,7 @@ external version is the watermark, so the cluster itself refuses to go back in t
 What goes to the cluster is each action's lines of the `_bulk` body (NDJSON: the action line,
 then the document for an index). `DocumentBuilder` checks and converts every value in Python,
 then `Action.lines` serialises them with orjson. A source that can write the lines itself in
-SQL (DuckDB, when every column already has its field's type: see source_duckdb.py) yields
+SQL (DuckDB, when every column already has its field's type: see sources/duckdb_table.py) yields
 `(watermark, id, lines)` rows instead, which `SqlLines` only checks: no Python object per
 value, the largest cost of the exporter before.
 """

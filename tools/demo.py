@@ -122,6 +122,8 @@ def demo_motionblend_gcs() -> DemoRun:
     folder = DEMO_DIR / "motionblend_gcs" / "motionblend"  # its own state and warehouse
     ignore = shutil.ignore_patterns("files", "crash-reports", "__pycache__")
     shutil.copytree(REPO_ROOT / "motionblend", folder, ignore=ignore, dirs_exist_ok=True)
+    print("  (the emulator's bucket is in memory: each demo uploads it afresh, so its objects")
+    print("   have new generations and a repeated demo reads them again)")
     with FakeGcs() as gcs:
         upload_folder(gcs.bucket("motionblend-demo"), workspace, "workspace")
         configuration = {

@@ -14,7 +14,7 @@ import time
 from opensearchpy import OpenSearch, helpers
 
 from exporter.documents import DocumentBuilder
-from exporter.source_duckdb import DuckDBSource
+from exporter.sources.duckdb_table import DuckDBSource
 
 
 def main(path: str, url: str, index: str) -> int:

@@ -122,7 +122,7 @@ def test_sql_lines_are_the_lines_python_writes(warehouse):
 
     import orjson
 
-    from exporter.source_duckdb import DuckDBSource
+    from exporter.sources.duckdb_table import DuckDBSource
     from tests.exporter.warehouse import BASE_TIME
 
     rows = warehouse.add(0, 8, BASE_TIME, spacing=timedelta(seconds=1))

@@ -18,6 +18,7 @@ import duckdb
 
 from exporter import schema
 from exporter.documents import WATERMARK
+from exporter.sources import SourceError, TableSource
 
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 # The ORDER BY over the whole table is DuckDB's memory, inside this process: cap it and let the
@@ -31,11 +32,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class SourceError(RuntimeError):
-    """The source table is missing or not the metrics table: the whole run is wrong."""
-
-
-class DuckDBSource:
+class DuckDBSource(TableSource):
     """The table `schema.table` of a DuckDB file, opened read-only."""
 
     def __init__(self, path: str | Path, schema_name: str, table: str):
@@ -59,15 +56,8 @@ class DuckDBSource:
         ).fetchall()
         if not types:
             raise SourceError(f"{self.description}: the table does not exist")
-        self._types = dict(types)
         self._from = f"{_quote(schema_name)}.{_quote(table)}"
-        try:
-            self._selection = schema.Selection(list(self._types))
-        except ValueError as error:
-            raise SourceError(f"{self.description}: {error}") from None
-        self.watermark_column = self._selection.watermark
-        self.columns = [WATERMARK, *self._selection.columns]
-        self.exact = self._selection.exact(self._types)
+        self._select(dict(types))
         # True when SQL can write the bulk lines: no value needs checking one by one.
         self.writes_documents = set(self._selection.fields) <= self.exact
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from exporter import schema
 from exporter.documents import WATERMARK
-from exporter.source_duckdb import SourceError
+from exporter.sources import SourceError, TableSource
 
 _ISO = "%Y-%m-%dT%H:%M:%E6SZ"
 
@@ -26,7 +26,7 @@ def _storage_client(credentials):
     return bigquery_storage.BigQueryReadClient(credentials=credentials)
 
 
-class BigQuerySource:
+class BigQuerySource(TableSource):
     def __init__(
         self,
         project: str | None,
@@ -63,15 +63,8 @@ class BigQuerySource:
             fields = self._client.get_table(f"{project}.{dataset}.{table}").schema
         except exceptions.NotFound:
             raise SourceError(f"{self.description}: the table does not exist") from None
-        self._types = {f.name: f.field_type.upper() for f in fields}
         self._from = f"`{project}.{dataset}.{table}`"
-        try:
-            self._selection = schema.Selection(list(self._types))
-        except ValueError as error:
-            raise SourceError(f"{self.description}: {error}") from None
-        self.watermark_column = self._selection.watermark
-        self.columns = [WATERMARK, *self._selection.columns]
-        self.exact = self._selection.exact(self._types)
+        self._select({f.name: f.field_type.upper() for f in fields})
 
     def _expression(self, column: str) -> str:
         kind = self._types[column]
