@@ -77,6 +77,28 @@ def test_metric_columns_and_types():
     assert typings["traffic"].primary_key == ["zone_id", "record_date_hour_1"]
 
 
+def test_a_count_that_does_not_fit_is_nulled_and_kept_and_the_row_still_written():
+    traffic = {t.table: t for t in connector.hourly_typings(settings())}["traffic"]
+    record = {
+        "zone_id": "Z1",
+        "record_date_hour_1": "2025-12-01T01:00:00.000Z",
+        "sumins": "n/a",
+        "sumouts": 1e19,
+    }
+    written = connector.typed_row(traffic, record, "a window")
+    assert written["zone_id"] == "Z1" and written["record_date_hour_1"] == "2025-12-01T01:00:00Z"
+    assert written["sumins"] is None and written["sumouts"] is None
+    assert written["_invalid_values"] == {"sumins": "n/a", "sumouts": 1e19}
+    assert traffic.invalid_total == 2
+
+
+def test_an_hour_that_is_not_a_timestamp_fails_naming_the_table_and_window():
+    traffic = {t.table: t for t in connector.hourly_typings(settings())}["traffic"]
+    record = {"zone_id": "Z1", "record_date_hour_1": "yesterday", "sumins": 1}
+    with pytest.raises(connector.SenSourceSyncError, match="traffic a window: primary key"):
+        connector.typed_row(traffic, record, "a window")
+
+
 def row(zone="Z1", hour="2025-12-01T01:00:00.000Z", **extra):
     return {"zoneId": zone, "name": "Entrance", "recordDate_hour_1": hour, "sumins": 3, **extra}
 
